@@ -1,0 +1,36 @@
+/**
+ * The cluster boundary: everything that depends on other instances of the
+ * application. A single instance uses the local coordinator, which answers
+ * every question at once and costs nothing.
+ */
+
+/** How a coordinator tells the engine about other instances' actions. */
+export interface CoordinatorSignals {
+  /** Work may be due in `queue` from `dueAt` on (another node added or released it). */
+  workAvailable(queue: string, dueAt: number): void;
+  /** Another node asks this one to abort a task it is running. */
+  cancelRequested(taskId: string): void;
+}
+
+/** The cluster boundary; see the top of this file. */
+export interface Coordinator {
+  /** This instance's id, recorded on the tasks it runs. */
+  readonly nodeId: string;
+  start(signals: CoordinatorSignals): Promise<void>;
+  stop(): Promise<void>;
+  /**
+   * The time leases and due times are measured by: the engine clock
+   * corrected by the measured offset to the shared server's clock, so that
+   * instances with skewed clocks still agree.
+   */
+  now(): number;
+  /** Whether this node may create the fire of `scheduleId` at `fireAt` (one node per fire). */
+  claimFire(scheduleId: string, fireAt: number): Promise<boolean>;
+  /** Tells other nodes that work was added or released, so that idle ones wake without polling. */
+  announceWork(queue: string, dueAt: number): void;
+  /** Forwards a cancel to the node running the task. */
+  requestCancel(taskId: string, nodeId: string): Promise<void>;
+}
+
+/** DI token of the coordinator, under the interface's name. */
+export const Coordinator = Symbol('nestjs-scheduler:Coordinator');

@@ -1,0 +1,154 @@
+import type { Clock } from './clock.js';
+import {
+  NonRetryableError,
+  SchedulerShutdownError,
+  TaskCancelledError,
+  TaskTimeoutError,
+} from './errors.js';
+import type { RegisteredHandler } from './handler-registry.js';
+import { errorMessage, type SchedulerLogger } from './logger.js';
+import type { QueueRuntime } from './queue-registry.js';
+import { AttemptContext } from './task-context.js';
+import { TimelineEntry, type Timeline } from './timeline.js';
+import type { TaskRecord } from './types.js';
+
+/** How an attempt ended, as far as the engine is concerned. */
+export type AttemptOutcome =
+  | { kind: 'succeeded' }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'timed-out'; error: TaskTimeoutError }
+  /** Cancelled while running: the cancel already recorded the task's new state. */
+  | { kind: 'cancelled' }
+  /** Interrupted by shutdown: the task goes back to waiting, its retry budget untouched. */
+  | { kind: 'interrupted' };
+
+/** Why an attempt's signal was aborted. */
+export type AbortKind = 'timeout' | 'cancel' | 'shutdown';
+
+/** Services an attempt needs. */
+export interface AttemptServices {
+  clock: Clock;
+  timeline: Timeline;
+  logger: SchedulerLogger;
+  abortGracePeriodMs: number;
+}
+
+/**
+ * One running attempt of a task: it calls the handler, enforces the
+ * timeout, and settles exactly once. After an abort the handler gets a
+ * grace period to stop; if it ignores its signal, the attempt settles
+ * anyway and the worker slot is freed, while the handler's promise runs on
+ * unobserved (its eventual result is ignored).
+ */
+export class ActiveAttempt {
+  readonly startedAt: number;
+  readonly context: AttemptContext;
+  private abortKind: AbortKind | undefined;
+  private settled = false;
+  private readonly deadline = new TimelineEntry(() => this.abort('timeout'));
+  private readonly grace = new TimelineEntry(() => this.settle(null));
+
+  constructor(
+    readonly record: TaskRecord,
+    readonly handler: RegisteredHandler,
+    readonly queue: QueueRuntime,
+    readonly timeoutMs: number | null,
+    private readonly services: AttemptServices,
+    private readonly onSettled: (attempt: ActiveAttempt, outcome: AttemptOutcome) => void,
+  ) {
+    this.startedAt = services.clock.now();
+    this.context = new AttemptContext(record, services.logger);
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get aborted(): AbortKind | undefined {
+    return this.abortKind;
+  }
+
+  /** Calls the handler; the outcome arrives through `onSettled`. */
+  run(): void {
+    if (this.timeoutMs !== null) {
+      this.services.timeline.schedule(this.deadline, this.startedAt + this.timeoutMs);
+    }
+    let result: unknown;
+    try {
+      result = this.handler.handler.execute(this.parsePayload(), this.context);
+    } catch (error) {
+      this.settle({ kind: 'failed', error });
+      return;
+    }
+    if (isPromiseLike(result)) {
+      result.then(
+        () => this.settle({ kind: 'succeeded' }),
+        (error: unknown) => this.settle({ kind: 'failed', error }),
+      );
+    } else {
+      this.settle({ kind: 'succeeded' });
+    }
+  }
+
+  /** Aborts the handler's signal; the first abort decides the outcome. Returns false if too late. */
+  abort(kind: AbortKind): boolean {
+    if (this.settled || this.abortKind !== undefined) return false;
+    this.abortKind = kind;
+    this.context.abort(this.abortReason(kind));
+    this.services.timeline.schedule(
+      this.grace,
+      this.services.clock.now() + this.services.abortGracePeriodMs,
+    );
+    return true;
+  }
+
+  private abortReason(kind: AbortKind): Error {
+    if (kind === 'timeout') return new TaskTimeoutError(this.id, this.timeoutMs ?? 0);
+    if (kind === 'cancel') return new TaskCancelledError(this.id);
+    return new SchedulerShutdownError();
+  }
+
+  private parsePayload(): unknown {
+    try {
+      return JSON.parse(this.record.payload);
+    } catch (error) {
+      throw new NonRetryableError(`stored payload is not valid JSON: ${errorMessage(error)}`);
+    }
+  }
+
+  /** @param handlerOutcome what the handler did, or null when its grace period ran out first. */
+  private settle(handlerOutcome: AttemptOutcome | null): void {
+    if (this.settled) {
+      this.services.logger.debug?.(
+        `task ${this.record.name} ${this.id} attempt ${this.record.attempts} finished after its slot was released; result ignored`,
+      );
+      return;
+    }
+    this.settled = true;
+    this.services.timeline.cancel(this.deadline);
+    this.services.timeline.cancel(this.grace);
+    this.onSettled(this, this.finalOutcome(handlerOutcome));
+  }
+
+  private finalOutcome(handlerOutcome: AttemptOutcome | null): AttemptOutcome {
+    switch (this.abortKind) {
+      case 'timeout':
+        return { kind: 'timed-out', error: new TaskTimeoutError(this.id, this.timeoutMs ?? 0) };
+      case 'cancel':
+        return { kind: 'cancelled' };
+      case 'shutdown':
+        // Work that finished despite the shutdown is done; anything else runs again later.
+        return handlerOutcome?.kind === 'succeeded' ? handlerOutcome : { kind: 'interrupted' };
+      default:
+        return handlerOutcome ?? { kind: 'succeeded' };
+    }
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

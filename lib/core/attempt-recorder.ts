@@ -1,0 +1,116 @@
+import type { ActiveAttempt, AttemptOutcome } from './active-attempt.js';
+import { decideTransition, type AttemptTransition } from './attempt-transition.js';
+import type { DispatchListener } from './dispatcher.js';
+import type { EngineContext } from './engine-context.js';
+import { errorMessage } from './logger.js';
+import type { ThroughputMeter } from './stats.js';
+import { toTaskInfo } from './task-info.js';
+import { FINISHED_STATUSES, type TaskRecord } from './types.js';
+
+/** What the recorder tells the rest of the engine. */
+export interface RecorderListener {
+  /** A task reached completed, failed or cancelled. */
+  finished(record: TaskRecord): void;
+  /** A task waits again (a retry, or a shutdown handing it back). */
+  waiting(record: TaskRecord): void;
+}
+
+/**
+ * Turns attempt outcomes into fenced store writes, then into events and
+ * statistics. Events follow the write, never precede it: whoever sees
+ * `completed` can read the task as completed.
+ */
+export class AttemptRecorder implements DispatchListener {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly throughput: ThroughputMeter,
+    private readonly listener: RecorderListener,
+  ) {}
+
+  started(attempt: ActiveAttempt): void {
+    if (!this.ctx.events.listening) return;
+    this.ctx.events.emit({
+      type: 'started',
+      task: toTaskInfo(attempt.record),
+      queue: attempt.record.queue,
+      at: new Date(attempt.startedAt),
+    });
+  }
+
+  settled(attempt: ActiveAttempt, outcome: AttemptOutcome): void {
+    const now = this.ctx.clock.now();
+    if (outcome.kind !== 'cancelled' && outcome.kind !== 'interrupted') {
+      attempt.queue.durations.record(now - attempt.startedAt);
+    }
+    const transition = decideTransition({
+      record: attempt.record,
+      startedAt: attempt.startedAt,
+      finishedAt: now,
+      nodeId: this.ctx.coordinator.nodeId,
+      outcome,
+      policy: attempt.queue.config.retry,
+      shouldRetry: (error) => this.askShouldRetry(attempt, error),
+      random: this.ctx.random,
+    });
+    if (transition === null) return;
+    this.ctx.writer
+      .update({
+        id: attempt.id,
+        expect: {
+          statuses: ['running'],
+          owner: this.ctx.coordinator.nodeId,
+          attempt: attempt.record.attempts,
+        },
+        set: transition.set,
+        appendAttempt: transition.attempt,
+      })
+      .then(
+        (applied) => this.written(attempt, transition, applied),
+        (error: unknown) =>
+          this.ctx.logger.error(
+            `recording the end of task ${attempt.record.name} ${attempt.id} failed: ${errorMessage(error)}; its lease will expire and it will be recovered`,
+          ),
+      );
+  }
+
+  private written(attempt: ActiveAttempt, transition: AttemptTransition, applied: boolean): void {
+    if (!applied) {
+      this.ctx.logger.warn(
+        `task ${attempt.record.name} ${attempt.id} attempt ${attempt.record.attempts} finished, but the task had changed meanwhile (cancelled, or taken over by another node); its result was not recorded`,
+      );
+      return;
+    }
+    const record: TaskRecord = {
+      ...attempt.record,
+      ...transition.set,
+      history: [...attempt.record.history, transition.attempt],
+    };
+    if (FINISHED_STATUSES.includes(record.status)) {
+      this.throughput.record();
+      this.listener.finished(record);
+    } else {
+      this.listener.waiting(record);
+    }
+    if (transition.event !== null && this.ctx.events.listening) {
+      this.ctx.events.emit({
+        type: transition.event,
+        task: toTaskInfo(record),
+        queue: record.queue,
+        at: new Date(transition.attempt.finishedAt),
+      });
+    }
+  }
+
+  private askShouldRetry(attempt: ActiveAttempt, error: unknown): boolean {
+    const shouldRetry = attempt.handler.handler.shouldRetry;
+    if (shouldRetry === undefined) return true;
+    try {
+      return shouldRetry.call(attempt.handler.handler, error, attempt.context) !== false;
+    } catch (thrown) {
+      this.ctx.logger.error(
+        `shouldRetry() of task ${attempt.record.name} threw (${errorMessage(thrown)}); retrying by policy`,
+      );
+      return true;
+    }
+  }
+}

@@ -1,0 +1,213 @@
+import type { ClaimResult } from '../store/task-store.js';
+import { ActiveAttempt, type AbortKind, type AttemptOutcome } from './active-attempt.js';
+import type { EngineContext } from './engine-context.js';
+import { errorMessage } from './logger.js';
+import type { QueueRuntime } from './queue-registry.js';
+import type { TaskRecord } from './types.js';
+
+/** Pause before asking a store again after a failed claim. */
+const CLAIM_RETRY_MS = 1_000;
+
+/** Callbacks of the dispatcher into the rest of the engine. */
+export interface DispatchListener {
+  started(attempt: ActiveAttempt): void;
+  settled(attempt: ActiveAttempt, outcome: AttemptOutcome): void;
+}
+
+/**
+ * Fills worker slots: claims due tasks from the store, queue by queue in
+ * rotation, up to each queue's `workers` and the global `maxWorkers`, and
+ * runs them. One claim per queue is in flight at a time, and a pump runs at
+ * most once per event-loop turn, so slots freed together are refilled by
+ * one batched claim.
+ */
+export class Dispatcher {
+  private readonly attempts = new Map<string, ActiveAttempt>();
+  private running = 0;
+  private reserved = 0;
+  private dispatching = false;
+  private pumpScheduled = false;
+  private rotation = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly listener: DispatchListener,
+  ) {}
+
+  /** Attempts running on this node. */
+  get runningCount(): number {
+    return this.running;
+  }
+
+  /** Starts claiming; every queue is checked once, since the store may hold due work. */
+  start(): void {
+    this.dispatching = true;
+    const now = this.ctx.clock.now();
+    for (const queue of this.ctx.queues.all()) queue.noteDue(now);
+    this.schedulePump();
+  }
+
+  /** Stops starting attempts; running ones go on. */
+  stop(): void {
+    this.dispatching = false;
+    for (const queue of this.ctx.queues.all()) this.ctx.timeline.cancel(queue.wake);
+  }
+
+  /** A task of `queue` may be due at `at`: wake up then (or now). */
+  noteDue(queue: QueueRuntime, at: number): void {
+    queue.noteDue(at);
+    if (at <= this.ctx.clock.now()) this.schedulePump();
+    else if (this.dispatching) this.ctx.timeline.schedule(queue.wake, queue.dueAt ?? at);
+  }
+
+  /** Runs a pump on the next turn of the event loop (once, however often asked). */
+  schedulePump(): void {
+    if (this.pumpScheduled || !this.dispatching) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  find(taskId: string): ActiveAttempt | undefined {
+    return this.attempts.get(taskId);
+  }
+
+  /** Aborts every running attempt; returns how many were aborted. */
+  abortAll(kind: AbortKind): number {
+    let count = 0;
+    for (const attempt of this.attempts.values()) if (attempt.abort(kind)) count += 1;
+    return count;
+  }
+
+  /** Resolves when no attempt holds a worker slot. */
+  whenIdle(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    if (!this.dispatching) return;
+    const queues = this.ctx.queues.all();
+    const now = this.ctx.clock.now();
+    this.rotation = (this.rotation + 1) % queues.length;
+    for (let i = 0; i < queues.length; i += 1) {
+      const globalFree = this.ctx.options.maxWorkers - this.running - this.reserved;
+      if (globalFree <= 0) return;
+      const queue = queues[(this.rotation + i) % queues.length]!;
+      if (queue.paused || queue.claiming || queue.dueAt === null) continue;
+      if (queue.dueAt > now) {
+        this.ctx.timeline.schedule(queue.wake, queue.dueAt);
+        continue;
+      }
+      const limit = Math.min(queue.freeWorkers, globalFree);
+      if (limit > 0) this.claim(queue, limit, now);
+    }
+  }
+
+  private claim(queue: QueueRuntime, limit: number, now: number): void {
+    queue.claiming = true;
+    queue.dueDuringClaim = null;
+    this.reserved += limit;
+    this.ctx.store
+      .claimDue({
+        queue: queue.name,
+        limit,
+        now,
+        owner: this.ctx.coordinator.nodeId,
+        leaseMs: this.ctx.options.leaseMs,
+        names: this.ctx.handlers.names,
+      })
+      .then(
+        (result) => this.claimed(queue, limit, now, result),
+        (error: unknown) => {
+          queue.claiming = false;
+          this.reserved -= limit;
+          this.ctx.logger.error(
+            `claiming tasks of queue ${queue.name} failed (${errorMessage(error)}); trying again in ${CLAIM_RETRY_MS} ms`,
+          );
+          queue.dueAt = now + CLAIM_RETRY_MS;
+          if (this.dispatching) this.ctx.timeline.schedule(queue.wake, queue.dueAt);
+        },
+      );
+  }
+
+  private claimed(queue: QueueRuntime, limit: number, now: number, result: ClaimResult): void {
+    queue.claiming = false;
+    this.reserved -= limit;
+    let due = result.nextDueAt;
+    // A store answers from a snapshot; adds noted meanwhile may be missing from it.
+    const noted = queue.dueDuringClaim;
+    queue.dueDuringClaim = null;
+    if (noted !== null && (due === null || noted < due)) due = noted;
+    // "Due now" but nothing claimable (tasks of unknown names at the head): look again later, do not spin.
+    if (result.tasks.length === 0 && noted === null && due !== null && due <= now) {
+      due = now + CLAIM_RETRY_MS;
+    }
+    queue.dueAt = due;
+    if (!this.dispatching) {
+      this.release(result.tasks);
+      return;
+    }
+    for (const record of result.tasks) this.startAttempt(queue, record);
+    if (due !== null && due > now) this.ctx.timeline.schedule(queue.wake, due);
+    this.schedulePump();
+  }
+
+  private startAttempt(queue: QueueRuntime, record: TaskRecord): void {
+    const handler = this.ctx.handlers.get(record.name);
+    const timeoutMs = record.timeoutMs ?? handler.timeoutMs ?? queue.config.timeoutMs;
+    const attempt = new ActiveAttempt(
+      record,
+      handler,
+      queue,
+      timeoutMs,
+      {
+        clock: this.ctx.clock,
+        timeline: this.ctx.timeline,
+        logger: this.ctx.logger,
+        abortGracePeriodMs: this.ctx.options.abortGracePeriodMs,
+      },
+      (settled, outcome) => this.settled(settled, outcome),
+    );
+    queue.running += 1;
+    this.running += 1;
+    this.attempts.set(record.id, attempt);
+    this.listener.started(attempt);
+    attempt.run();
+  }
+
+  private settled(attempt: ActiveAttempt, outcome: AttemptOutcome): void {
+    attempt.queue.running -= 1;
+    this.running -= 1;
+    this.attempts.delete(attempt.id);
+    this.listener.settled(attempt, outcome);
+    if (this.running === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+    this.schedulePump();
+  }
+
+  /** Hands back tasks claimed after dispatching stopped, unstarted and without using a retry. */
+  private release(records: TaskRecord[]): void {
+    for (const record of records) {
+      void this.ctx.writer
+        .update({
+          id: record.id,
+          expect: {
+            statuses: ['running'],
+            owner: this.ctx.coordinator.nodeId,
+            attempt: record.attempts,
+          },
+          set: { status: 'pending', startedAt: null, lockedBy: null, lockedUntil: null },
+        })
+        .catch((error: unknown) =>
+          this.ctx.logger.error(`releasing task ${record.id} failed: ${errorMessage(error)}`),
+        );
+    }
+  }
+}

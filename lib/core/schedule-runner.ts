@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import type { CronExpression } from './cron/cron-expression.js';
+import type { EngineContext } from './engine-context.js';
+import { ScheduleNotFoundError } from './errors.js';
+import { errorMessage } from './logger.js';
+import type { ScheduleDefinition, ScheduleFactory } from './schedule-factory.js';
+import { firstFire } from './schedule-factory.js';
+import { fireId, fireRuleOf, nextFireAfter, recentFires } from './schedule-times.js';
+import type { TaskCommands } from './task-commands.js';
+import { toScheduleInfo, toTaskInfo } from './task-info.js';
+import { TimelineEntry } from './timeline.js';
+import type { ScheduleInfo, ScheduleRecord, TaskRecord } from './types.js';
+
+/** A schedule and its state on this node. */
+interface LiveSchedule {
+  record: ScheduleRecord;
+  cron: CronExpression | null;
+  entry: TimelineEntry;
+  /** Unfinished runs (task ids): what the overlap policy looks at. */
+  active: Set<string>;
+  /** Fire times held back by overlap 'queue' until the running one finishes. */
+  deferred: number[];
+  /** Loaded from the store: its missed fires follow the misfire policy at start. */
+  loaded: boolean;
+}
+
+/**
+ * Fires cron and recurring schedules: one timeline entry per schedule, a
+ * deterministic task id per fire, and the overlap and misfire policies.
+ * Fire times come from the previous fire (or the recurring anchor), never
+ * from when a run ended, so slow runs do not drift a schedule.
+ */
+export class ScheduleRunner {
+  private readonly live = new Map<string, LiveSchedule>();
+  private firing = false;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly factory: ScheduleFactory,
+    private readonly commands: TaskCommands,
+  ) {}
+
+  /** Loads the store's schedules; call before start(). */
+  async load(): Promise<void> {
+    for (const record of await this.ctx.store.listSchedules()) {
+      try {
+        this.activate(record, this.factory.cronOf(record), true);
+      } catch (error) {
+        this.ctx.logger.error(`schedule ${record.id} cannot be loaded: ${errorMessage(error)}`);
+      }
+    }
+  }
+
+  /** Starts firing; schedules loaded from the store first catch up on what they missed. */
+  start(): void {
+    this.firing = true;
+    const now = this.ctx.clock.now();
+    for (const schedule of this.live.values()) {
+      if (
+        schedule.loaded &&
+        schedule.record.nextFireAt !== null &&
+        schedule.record.nextFireAt <= now
+      ) {
+        this.fireDue(schedule, now, true);
+      } else {
+        this.arm(schedule);
+      }
+    }
+  }
+
+  /** Stops firing; runs already created go on. */
+  stop(): void {
+    this.firing = false;
+    for (const schedule of this.live.values()) this.ctx.timeline.cancel(schedule.entry);
+  }
+
+  has(id: string): boolean {
+    return this.live.has(id);
+  }
+
+  list(): ScheduleInfo[] {
+    return [...this.live.values()].map((schedule) => toScheduleInfo(schedule.record));
+  }
+
+  /** Adds a schedule, or updates the one with the same id (keeping its fire history). */
+  async upsert(definition: ScheduleDefinition): Promise<string> {
+    const now = this.ctx.clock.now();
+    const { record, cron } = this.factory.build(definition, now);
+    const existing = this.live.get(record.id);
+    if (existing !== undefined && sameRule(existing.record, record)) {
+      record.createdAt = existing.record.createdAt;
+      record.anchorAt = existing.record.anchorAt;
+      record.lastFireAt = existing.record.lastFireAt;
+      record.nextFireAt = record.paused
+        ? null
+        : (existing.record.nextFireAt ?? firstFire(record, cron, now));
+    }
+    await this.ctx.store.saveSchedule(record);
+    if (existing !== undefined) this.ctx.timeline.cancel(existing.entry);
+    this.activate(record, cron, existing?.loaded ?? false, existing);
+    return record.id;
+  }
+
+  /** Removes a schedule: no further fires; runs already created go on. */
+  async cancel(id: string): Promise<void> {
+    const schedule = this.get(id);
+    this.ctx.timeline.cancel(schedule.entry);
+    this.live.delete(id);
+    await this.ctx.store.deleteSchedule(id);
+  }
+
+  async pause(id: string): Promise<void> {
+    const schedule = this.get(id);
+    schedule.record.paused = true;
+    schedule.record.nextFireAt = null;
+    schedule.deferred = [];
+    this.ctx.timeline.cancel(schedule.entry);
+    await this.ctx.store.updateSchedule(id, { paused: true, nextFireAt: null });
+  }
+
+  /** Resumes from now: fire times that passed while paused are not made up. */
+  async resume(id: string): Promise<void> {
+    const schedule = this.get(id);
+    if (!schedule.record.paused) return;
+    const rule = fireRuleOf(schedule.record, schedule.cron);
+    schedule.record.paused = false;
+    schedule.record.nextFireAt = nextFireAfter(rule, this.ctx.clock.now());
+    this.arm(schedule);
+    await this.ctx.store.updateSchedule(id, {
+      paused: false,
+      nextFireAt: schedule.record.nextFireAt,
+    });
+  }
+
+  /** Runs the schedule's task once now, whatever its overlap policy; resolves to the task id. */
+  async trigger(id: string): Promise<string> {
+    const schedule = this.get(id);
+    const now = this.ctx.clock.now();
+    const taskId = `${schedule.record.id}@manual-${randomUUID()}`;
+    await this.createRun(schedule, taskId, now, now);
+    return taskId;
+  }
+
+  /** A task reached a final state: if it was one of ours, the overlap policy may let the next fire go. */
+  runFinished(task: TaskRecord): void {
+    const schedule = task.scheduleId === null ? undefined : this.live.get(task.scheduleId);
+    if (schedule === undefined || !schedule.active.delete(task.id)) return;
+    const next = schedule.deferred.shift();
+    if (next !== undefined) this.startRun(schedule, next);
+  }
+
+  private get(id: string): LiveSchedule {
+    const schedule = this.live.get(id);
+    if (schedule === undefined) throw new ScheduleNotFoundError(id);
+    return schedule;
+  }
+
+  private activate(
+    record: ScheduleRecord,
+    cron: CronExpression | null,
+    loaded: boolean,
+    previous?: LiveSchedule,
+  ): void {
+    const schedule: LiveSchedule = {
+      record,
+      cron,
+      entry: new TimelineEntry(() => this.fireDue(schedule, this.ctx.clock.now(), false)),
+      active: previous?.active ?? new Set(),
+      deferred: previous?.deferred ?? [],
+      loaded,
+    };
+    this.live.set(record.id, schedule);
+    this.arm(schedule);
+  }
+
+  private arm(schedule: LiveSchedule): void {
+    const at = schedule.record.nextFireAt;
+    if (this.firing && at !== null && !schedule.record.paused) {
+      this.ctx.timeline.schedule(schedule.entry, at);
+    }
+  }
+
+  /**
+   * Fires what is due. Late by any amount, the latest due fire runs; older
+   * ones are missed and follow the misfire policy ('run-all' runs up to
+   * `maxCatchUp` of them). At start, after downtime, 'skip' runs none.
+   */
+  private fireDue(schedule: LiveSchedule, now: number, afterDowntime: boolean): void {
+    const { record } = schedule;
+    if (record.nextFireAt === null || this.live.get(record.id) !== schedule) return;
+    const rule = fireRuleOf(record, schedule.cron);
+    const policy = record.misfire;
+    const max =
+      policy === 'run-all' ? record.maxCatchUp : afterDowntime && policy === 'skip' ? 0 : 1;
+    const fires = recentFires(rule, record.nextFireAt, now, max);
+    if (fires.length > 0) record.lastFireAt = fires.at(-1)!;
+    record.nextFireAt = nextFireAfter(rule, now);
+    schedule.loaded = false;
+    this.arm(schedule);
+    void this.ctx.store
+      .updateSchedule(record.id, { lastFireAt: record.lastFireAt, nextFireAt: record.nextFireAt })
+      .catch((error: unknown) =>
+        this.ctx.logger.error(
+          `recording the fire of schedule ${record.id} failed: ${errorMessage(error)}`,
+        ),
+      );
+    if (fires.length > 0) this.applyOverlap(schedule, fires);
+  }
+
+  /**
+   * The overlap policy looks at runs from earlier fires; the fires of one
+   * catch-up are a batch and all go (or all wait, or all are skipped) together.
+   */
+  private applyOverlap(schedule: LiveSchedule, fires: number[]): void {
+    const { record } = schedule;
+    if (schedule.active.size === 0 || record.overlap === 'allow') {
+      for (const fireAt of fires) this.startRun(schedule, fireAt);
+      return;
+    }
+    for (const fireAt of fires) {
+      if (record.overlap === 'queue' && schedule.deferred.length < record.maxCatchUp) {
+        schedule.deferred.push(fireAt);
+      } else {
+        this.ctx.logger.debug?.(
+          `schedule ${record.id}: fire at ${new Date(fireAt).toISOString()} skipped, the previous run is unfinished`,
+        );
+      }
+    }
+  }
+
+  private startRun(schedule: LiveSchedule, fireAt: number): void {
+    const id = fireId(schedule.record.id, fireAt);
+    void this.createRun(schedule, id, fireAt, this.ctx.clock.now()).catch((error: unknown) =>
+      this.ctx.logger.error(
+        `schedule ${schedule.record.id}: fire ${id} failed: ${errorMessage(error)}`,
+      ),
+    );
+  }
+
+  private async createRun(
+    schedule: LiveSchedule,
+    id: string,
+    fireAt: number,
+    now: number,
+  ): Promise<void> {
+    const { record } = schedule;
+    // Counted as running from here, so that a fire arriving meanwhile sees the overlap.
+    schedule.active.add(id);
+    try {
+      if (!(await this.ctx.coordinator.claimFire(record.id, fireAt)))
+        return void schedule.active.delete(id);
+      const task = this.factory.fireTask(record, id, fireAt, now);
+      const outcome = await this.commands.insertFire(task);
+      if (outcome !== 'inserted') {
+        schedule.active.delete(id);
+        if (outcome === 'queue-full') {
+          this.ctx.logger.warn(
+            `schedule ${record.id}: queue ${record.queue} is full, fire ${id} dropped`,
+          );
+        }
+        return;
+      }
+      if (this.ctx.events.listening) {
+        this.ctx.events.emit({
+          type: 'schedule-fired',
+          schedule: toScheduleInfo(record),
+          task: toTaskInfo(task),
+          queue: record.queue,
+          at: new Date(now),
+        });
+      }
+    } catch (error) {
+      schedule.active.delete(id);
+      throw error;
+    }
+  }
+}
+
+function sameRule(a: ScheduleRecord, b: ScheduleRecord): boolean {
+  return (
+    a.kind === b.kind &&
+    a.expression === b.expression &&
+    a.intervalMs === b.intervalMs &&
+    a.timeZone === b.timeZone
+  );
+}

@@ -1,0 +1,332 @@
+import type { Observable } from 'rxjs';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
+import { MemoryTaskStore } from '../store/memory/memory-task-store.js';
+import { AttemptRecorder } from './attempt-recorder.js';
+import { systemClock, type Clock } from './clock.js';
+import { Dispatcher } from './dispatcher.js';
+import { parseDuration, type Duration } from './duration.js';
+import type { EngineContext } from './engine-context.js';
+import { SchedulerStoppedError } from './errors.js';
+import { EventBus, type SchedulerEvent } from './events.js';
+import type { HandlerOptions, TaskHandler } from './handler.js';
+import { HandlerRegistry } from './handler-registry.js';
+import { consoleLogger } from './logger.js';
+import {
+  resolveOptions,
+  resolveQueueConfig,
+  type QueueConfig,
+  type SchedulerOptions,
+} from './options.js';
+import { QueueRegistry } from './queue-registry.js';
+import { Retention } from './retention.js';
+import {
+  ScheduleFactory,
+  type CronJobOptions,
+  type RecurringJobOptions,
+} from './schedule-factory.js';
+import { ScheduleRunner } from './schedule-runner.js';
+import { shutDown } from './shutdown.js';
+import { ThroughputMeter } from './stats.js';
+import { StatsReporter } from './stats-reporter.js';
+import { TaskCommands } from './task-commands.js';
+import { TaskFactory, type AddRequest, type JobOptions } from './task-factory.js';
+import { Timeline } from './timeline.js';
+import type {
+  QueueInfo,
+  ScheduleInfo,
+  SchedulerStats,
+  TaskFilter,
+  TaskInfo,
+  TaskList,
+  TaskRecord,
+} from './types.js';
+import { WriteBatcher } from './write-batcher.js';
+
+/** One item of {@link Scheduler.enqueueBulk}. */
+export interface BulkJob {
+  task: string;
+  payload?: unknown;
+  opts?: JobOptions & { delay?: Duration };
+}
+
+type Phase = 'created' | 'started' | 'stopping' | 'stopped';
+
+/**
+ * The scheduling engine, usable without Nest: register handlers, then
+ * start(); add work; stop() drains. Every method that takes a task takes
+ * its registered name.
+ */
+export class Scheduler {
+  /** Lifecycle events of tasks, schedules and queues. */
+  readonly events$: Observable<SchedulerEvent>;
+  private readonly ctx: EngineContext;
+  private readonly dispatcher: Dispatcher;
+  private readonly commands: TaskCommands;
+  private readonly schedules: ScheduleRunner;
+  private readonly retention: Retention;
+  private readonly reporter: StatsReporter;
+  private readonly events = new EventBus();
+  private phase: Phase = 'created';
+  private opening: Promise<void> | undefined;
+
+  constructor(options: SchedulerOptions = {}) {
+    const resolved = resolveOptions(options);
+    const baseClock = options.clock ?? systemClock;
+    const coordinator = options.coordinator ?? new LocalCoordinator(baseClock, options.nodeId);
+    // Timers of the real (or virtual) clock, time of the coordinator: one notion of "now" for every node.
+    const clock: Clock = {
+      now: () => coordinator.now(),
+      setTimer: (callback, delayMs) => baseClock.setTimer(callback, delayMs),
+      clearTimer: (handle) => baseClock.clearTimer(handle),
+      maxWaitMs: baseClock.maxWaitMs,
+    };
+    const logger = options.logger ?? consoleLogger;
+    const store = options.store ?? new MemoryTaskStore();
+    const dispatcherRef: { current?: Dispatcher } = {};
+    this.ctx = {
+      options: resolved,
+      clock,
+      store,
+      writer: new WriteBatcher(store),
+      coordinator,
+      timeline: new Timeline(clock, (error) =>
+        logger.error(`timer callback failed: ${String(error)}`),
+      ),
+      events: this.events,
+      logger,
+      queues: new QueueRegistry(() => dispatcherRef.current?.schedulePump()),
+      handlers: new HandlerRegistry(),
+      random: options.random ?? Math.random,
+    };
+    for (const queue of resolved.queues) this.ctx.queues.add(queue);
+    const throughput = new ThroughputMeter(clock, clock.now());
+    this.retention = new Retention(this.ctx);
+    const recorder = new AttemptRecorder(this.ctx, throughput, {
+      finished: (record) => this.finished(record),
+      waiting: (record) =>
+        this.dispatcher.noteDue(this.ctx.queues.get(record.queue), record.scheduledAt),
+    });
+    this.dispatcher = dispatcherRef.current = new Dispatcher(this.ctx, recorder);
+    this.commands = new TaskCommands(
+      this.ctx,
+      new TaskFactory(this.ctx),
+      this.dispatcher,
+      (record) => this.finished(record),
+    );
+    this.schedules = new ScheduleRunner(this.ctx, new ScheduleFactory(this.ctx), this.commands);
+    this.reporter = new StatsReporter(this.ctx, throughput, clock.now());
+    this.events$ = this.events.events$;
+  }
+
+  /** This instance's node id. */
+  get nodeId(): string {
+    return this.ctx.coordinator.nodeId;
+  }
+
+  /** Registers the handler of a task name. */
+  registerHandler<P>(
+    name: string,
+    handler: TaskHandler<P>,
+    options?: HandlerOptions,
+    origin?: string,
+  ): void {
+    this.ctx.handlers.register(name, handler as TaskHandler, options, origin);
+  }
+
+  /** Adds a queue at run time. @throws DuplicateNameError, InvalidQueueConfigError */
+  createQueue(name: string, config: QueueConfig = {}): void {
+    this.ctx.queues.add(resolveQueueConfig(name, config, this.ctx.options));
+  }
+
+  /** Opens the store and loads its schedules; start() calls it, and so does the first add. */
+  init(): Promise<void> {
+    this.opening ??= (async () => {
+      await this.ctx.store.open();
+      await this.ctx.coordinator.start({
+        workAvailable: (queue, dueAt) => {
+          if (this.ctx.queues.has(queue))
+            this.dispatcher.noteDue(this.ctx.queues.get(queue), dueAt);
+        },
+        cancelRequested: (taskId) => void this.dispatcher.find(taskId)?.abort('cancel'),
+      });
+      await this.schedules.load();
+    })();
+    return this.opening;
+  }
+
+  /** Starts firing schedules and running tasks. */
+  async start(): Promise<void> {
+    await this.init();
+    if (this.phase !== 'created') return;
+    for (const handler of this.ctx.handlers.all())
+      if (handler.queue !== null) this.ctx.queues.get(handler.queue);
+    this.phase = 'started';
+    this.ctx.timeline.start();
+    this.schedules.start();
+    this.dispatcher.start();
+    this.retention.start();
+  }
+
+  /** Stops firing and starting; waits for running tasks up to `shutdownTimeout`, then aborts them. */
+  async stop(): Promise<void> {
+    if (this.phase === 'stopping' || this.phase === 'stopped') return;
+    this.phase = 'stopping';
+    await shutDown(this.ctx, {
+      schedules: this.schedules,
+      dispatcher: this.dispatcher,
+      retention: this.retention,
+    });
+    this.events.complete();
+    this.phase = 'stopped';
+  }
+
+  addCronJob(
+    expression: string,
+    task: string,
+    payload?: unknown,
+    options?: CronJobOptions,
+  ): Promise<string> {
+    return this.upsertSchedule('cron', expression, task, payload, options);
+  }
+
+  addRecurringJob(
+    interval: Duration,
+    task: string,
+    payload?: unknown,
+    options?: RecurringJobOptions,
+  ): Promise<string> {
+    return this.upsertSchedule('recurring', interval, task, payload, options);
+  }
+
+  async addDelayedJob(
+    delay: Duration,
+    task: string,
+    payload?: unknown,
+    options?: JobOptions,
+  ): Promise<string> {
+    const delayMs = parseDuration(delay, 'delay');
+    return (await this.add([{ taskName: task, payload, options, delayMs }]))[0]!;
+  }
+
+  async addImmediateJob(task: string, payload?: unknown, options?: JobOptions): Promise<string> {
+    return (await this.add([{ taskName: task, payload, options }]))[0]!;
+  }
+
+  enqueue(task: string, payload?: unknown, options?: JobOptions): Promise<string> {
+    return this.addImmediateJob(task, payload, options);
+  }
+
+  enqueueToQueue(
+    queue: string,
+    task: string,
+    payload?: unknown,
+    options?: JobOptions,
+  ): Promise<string> {
+    return this.addImmediateJob(task, payload, { ...options, queue });
+  }
+
+  /** Adds many tasks at once: all are checked first, and none is added if one is invalid or a queue would overflow. */
+  enqueueBulk(jobs: readonly BulkJob[]): Promise<string[]> {
+    const requests = jobs.map(({ task, payload, opts = {} }): AddRequest => {
+      const { delay, ...options } = opts;
+      return {
+        taskName: task,
+        payload,
+        options,
+        delayMs: delay === undefined ? 0 : parseDuration(delay, 'delay'),
+      };
+    });
+    return this.add(requests);
+  }
+
+  /** Cancels a task (waiting or running) or a schedule (no further fires). */
+  async cancelJob(id: string): Promise<void> {
+    await this.ready('cancel a job');
+    if (this.schedules.has(id)) return this.schedules.cancel(id);
+    return this.commands.cancel(id);
+  }
+
+  /** Re-queues a failed or cancelled task as a fresh attempt. */
+  async retryTask(id: string): Promise<void> {
+    await this.ready('retry a task');
+    return this.commands.retry(id);
+  }
+
+  /** The task with that id, or null. */
+  async getTask(id: string): Promise<TaskInfo | null> {
+    await this.ready('read tasks');
+    return this.commands.get(id);
+  }
+
+  async getTasks(filter?: TaskFilter): Promise<TaskList> {
+    await this.ready('read tasks');
+    return this.commands.list(filter);
+  }
+
+  async getStats(): Promise<SchedulerStats> {
+    await this.ready('read statistics');
+    return this.reporter.stats();
+  }
+
+  async getSchedules(): Promise<ScheduleInfo[]> {
+    await this.ready('read schedules');
+    return this.schedules.list();
+  }
+
+  async pauseSchedule(id: string): Promise<void> {
+    await this.ready('pause a schedule');
+    return this.schedules.pause(id);
+  }
+
+  async resumeSchedule(id: string): Promise<void> {
+    await this.ready('resume a schedule');
+    return this.schedules.resume(id);
+  }
+
+  /** Runs a schedule's task once now; resolves to the new task's id. */
+  async triggerSchedule(id: string): Promise<string> {
+    await this.ready('trigger a schedule');
+    return this.schedules.trigger(id);
+  }
+
+  async getQueues(): Promise<QueueInfo[]> {
+    await this.ready('read queues');
+    return this.reporter.queues();
+  }
+
+  /** Stops starting tasks of a queue; running ones finish, adds are still accepted. */
+  async pauseQueue(name: string): Promise<void> {
+    this.ctx.queues.get(name).paused = true;
+  }
+
+  async resumeQueue(name: string): Promise<void> {
+    this.ctx.queues.get(name).paused = false;
+    this.dispatcher.schedulePump();
+  }
+
+  private async add(requests: readonly AddRequest[]): Promise<string[]> {
+    await this.ready('add tasks');
+    return this.commands.add(requests);
+  }
+
+  private async upsertSchedule(
+    kind: 'cron' | 'recurring',
+    rule: string | Duration,
+    task: string,
+    payload: unknown,
+    options: (CronJobOptions & RecurringJobOptions) | undefined,
+  ): Promise<string> {
+    await this.ready('add a schedule');
+    return this.schedules.upsert({ kind, rule, taskName: task, payload, options, source: 'api' });
+  }
+
+  private async ready(operation: string): Promise<void> {
+    if (this.phase === 'stopped') throw new SchedulerStoppedError(operation);
+    await this.init();
+  }
+
+  private finished(record: TaskRecord): void {
+    this.retention.noteFinished();
+    this.schedules.runFinished(record);
+  }
+}

@@ -1,0 +1,66 @@
+import type { Dispatcher } from './dispatcher.js';
+import type { EngineContext } from './engine-context.js';
+import { errorMessage } from './logger.js';
+import type { Retention } from './retention.js';
+import type { ScheduleRunner } from './schedule-runner.js';
+import { TimelineEntry } from './timeline.js';
+
+/** The parts a shutdown stops, in order. */
+export interface ShutdownParts {
+  schedules: ScheduleRunner;
+  dispatcher: Dispatcher;
+  retention: Retention;
+}
+
+/**
+ * Graceful shutdown: stop firing schedules and starting tasks; wait for
+ * running tasks up to `shutdownTimeout`; abort the rest (their grace period
+ * bounds the wait, and their tasks go back to waiting without using a
+ * retry); then flush every write and release the store and coordinator.
+ */
+export async function shutDown(ctx: EngineContext, parts: ShutdownParts): Promise<void> {
+  parts.schedules.stop();
+  parts.dispatcher.stop();
+  await parts.retention.stop();
+  const timedOut = await waitOrTimeout(
+    ctx,
+    parts.dispatcher.whenIdle(),
+    ctx.options.shutdownTimeoutMs,
+  );
+  if (timedOut) {
+    const aborted = parts.dispatcher.abortAll('shutdown');
+    ctx.logger.warn(
+      `shutdown: ${aborted} task(s) still running after ${ctx.options.shutdownTimeoutMs} ms were aborted and will run again`,
+    );
+    await parts.dispatcher.whenIdle();
+  }
+  await ctx.writer.drain();
+  ctx.timeline.clear();
+  ctx.timeline.stop();
+  await closeQuietly(ctx, 'coordinator', () => ctx.coordinator.stop());
+  await closeQuietly(ctx, 'store', () => ctx.store.close());
+}
+
+/** Resolves to true if `ms` passed before `promise` settled; the wait is a timeline entry, not a timer of its own. */
+function waitOrTimeout(ctx: EngineContext, promise: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const deadline = new TimelineEntry(() => resolve(true));
+    ctx.timeline.schedule(deadline, ctx.clock.now() + ms);
+    void promise.then(() => {
+      ctx.timeline.cancel(deadline);
+      resolve(false);
+    });
+  });
+}
+
+async function closeQuietly(
+  ctx: EngineContext,
+  what: string,
+  close: () => Promise<void>,
+): Promise<void> {
+  try {
+    await close();
+  } catch (error) {
+    ctx.logger.error(`shutdown: closing the ${what} failed: ${errorMessage(error)}`);
+  }
+}

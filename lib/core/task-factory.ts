@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { parsePositiveDuration, type Duration } from './duration.js';
+import type { EngineContext } from './engine-context.js';
+import { InvalidArgumentError } from './errors.js';
+import { LIMITS } from './options.js';
+import type { TaskRecord } from './types.js';
+import {
+  assertId,
+  assertInteger,
+  assertName,
+  assertPriority,
+  serializePayload,
+} from './validation.js';
+
+/** Options of a single add (delayed, immediate, enqueue). */
+export interface JobOptions {
+  /** Makes the add idempotent: while a task with this id is unfinished, adding it again returns its id. */
+  id?: string;
+  /** Queue to run in; default the handler's queue, else 'default'. */
+  queue?: string;
+  /** Higher runs first within the queue (default the handler's, else 0). */
+  priority?: number;
+  /** Retries after the first attempt; default the handler's, else the queue's. */
+  retries?: number;
+  /** Per-attempt time limit; default the handler's, else the queue's. */
+  timeout?: Duration;
+}
+
+/** One add, as the engine receives it. */
+export interface AddRequest {
+  taskName: string;
+  payload?: unknown;
+  options?: JobOptions;
+  delayMs?: number;
+}
+
+/**
+ * Builds task records from adds, checking everything first: a request that
+ * fails here has changed nothing.
+ */
+export class TaskFactory {
+  constructor(private readonly ctx: EngineContext) {}
+
+  build(request: AddRequest, now: number): TaskRecord {
+    const handler = this.ctx.handlers.get(request.taskName);
+    const options = request.options ?? {};
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('options', options, 'pass an object');
+    }
+    const queue = this.ctx.queues.get(
+      options.queue === undefined
+        ? (handler.queue ?? 'default')
+        : assertName('queue', options.queue),
+    );
+    const payload = serializePayload(request.payload, this.ctx.options.maxPayloadBytes);
+    const id = this.idFor(handler.handler.id?.bind(handler.handler), options.id, request.payload);
+    return {
+      id,
+      name: handler.name,
+      queue: queue.name,
+      status: 'pending',
+      payload,
+      priority:
+        options.priority === undefined
+          ? (handler.priority ?? 0)
+          : assertPriority('priority', options.priority),
+      scheduleId: null,
+      createdAt: now,
+      scheduledAt: now + (request.delayMs ?? 0),
+      startedAt: null,
+      completedAt: null,
+      error: null,
+      attempts: 0,
+      retryCount: 0,
+      maxRetries:
+        options.retries === undefined
+          ? (handler.maxRetries ?? queue.config.retry.maxRetries)
+          : assertInteger('retries', options.retries, 0, LIMITS.maxRetries),
+      timeoutMs:
+        options.timeout === undefined ? null : parsePositiveDuration(options.timeout, 'timeout'),
+      nodeId: null,
+      lockedBy: null,
+      lockedUntil: null,
+      history: [],
+    };
+  }
+
+  private idFor(
+    handlerId: ((payload: unknown) => string | undefined) | undefined,
+    explicit: unknown,
+    payload: unknown,
+  ): string {
+    if (explicit !== undefined) return assertId('id', explicit);
+    const derived = handlerId?.(payload);
+    return derived === undefined ? randomUUID() : assertId('id returned by id()', derived);
+  }
+}

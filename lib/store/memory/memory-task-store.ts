@@ -1,0 +1,241 @@
+import {
+  ACTIVE_STATUSES,
+  MAX_ATTEMPT_HISTORY,
+  type ScheduleRecord,
+  type TaskRecord,
+  type TaskStatus,
+} from '../../core/types.js';
+import type {
+  ClaimRequest,
+  ClaimResult,
+  InsertOutcome,
+  InsertRequest,
+  InsertResult,
+  LeaseRenewal,
+  PruneRule,
+  SchedulePatch,
+  TaskCount,
+  TaskPage,
+  TaskQuery,
+  TaskStore,
+  TaskUpdate,
+} from '../task-store.js';
+import { QueueIndex, type StoredTask } from './queue-index.js';
+import { copySchedule, copyTask, toStoredTask } from './records.js';
+import { StatusCounter } from './status-counter.js';
+
+const isWaiting = (status: TaskStatus): boolean => status === 'pending' || status === 'retrying';
+const isFinished = (status: TaskStatus): boolean =>
+  status === 'completed' || status === 'failed' || status === 'cancelled';
+
+/**
+ * The in-process store: the default, and the reference the SQL stores are
+ * measured against. Everything is indexed so that each operation costs
+ * O(log n) or less: waiting tasks sit in per-queue heaps, finished ones in
+ * completion order for retention, and counts are kept exact as they change.
+ * Nothing survives the process.
+ */
+export class MemoryTaskStore implements TaskStore {
+  private readonly tasks = new Map<string, StoredTask>();
+  private readonly queues = new Map<string, QueueIndex>();
+  private readonly running = new Set<StoredTask>();
+  /** Finished tasks in the order they finished: retention removes from the front. */
+  private readonly finished = new Set<StoredTask>();
+  private readonly counts = new StatusCounter();
+  private readonly schedules = new Map<string, ScheduleRecord>();
+  private seq = 0;
+
+  async open(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  async insertTasks(requests: readonly InsertRequest[]): Promise<InsertResult[]> {
+    return requests.map((request) => this.insertGroup(request));
+  }
+
+  async claimDue(request: ClaimRequest): Promise<ClaimResult> {
+    const index = this.queues.get(request.queue);
+    if (index === undefined) return { tasks: [], nextDueAt: null };
+    const { now, owner, limit } = request;
+    const taken = index.takeDue(now, limit, (task) => request.names.has(task.name));
+    const claimed = taken.map((task) => {
+      this.counts.add(task.queue, task.name, task.status, -1);
+      task.status = 'running';
+      this.counts.add(task.queue, task.name, task.status, 1);
+      this.running.add(task);
+      task.attempts += 1;
+      task.startedAt = now;
+      task.nodeId = owner;
+      task.lockedBy = owner;
+      task.lockedUntil = now + request.leaseMs;
+      return copyTask(task);
+    });
+    return { tasks: claimed, nextDueAt: index.nextDueAt(now, taken.length < limit) };
+  }
+
+  async updateTasks(updates: readonly TaskUpdate[]): Promise<boolean[]> {
+    return updates.map((update) => this.applyUpdate(update));
+  }
+
+  async renewLeases(
+    owner: string,
+    leases: readonly LeaseRenewal[],
+    now: number,
+    leaseMs: number,
+  ): Promise<boolean[]> {
+    return leases.map(({ id, attempt }) => {
+      const task = this.tasks.get(id);
+      const held =
+        task?.status === 'running' && task.lockedBy === owner && task.attempts === attempt;
+      if (held) task.lockedUntil = now + leaseMs;
+      return held;
+    });
+  }
+
+  async findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]> {
+    return [...this.running]
+      .filter((task) => task.lockedUntil !== null && task.lockedUntil < now)
+      .sort((a, b) => a.lockedUntil! - b.lockedUntil!)
+      .slice(0, limit)
+      .map(copyTask);
+  }
+
+  async getTask(id: string): Promise<TaskRecord | null> {
+    const task = this.tasks.get(id);
+    return task === undefined ? null : copyTask(task);
+  }
+
+  async listTasks(query: TaskQuery): Promise<TaskPage> {
+    const statuses = query.statuses === undefined ? undefined : new Set(query.statuses);
+    const all = [...this.tasks.values()];
+    const page: TaskRecord[] = [];
+    let total = 0;
+    // The map holds tasks in creation order (a replaced task is re-inserted), so walking it backwards is newest first.
+    for (let i = all.length - 1; i >= 0; i -= 1) {
+      const task = all[i]!;
+      if (statuses !== undefined && !statuses.has(task.status)) continue;
+      if (query.queue !== undefined && task.queue !== query.queue) continue;
+      if (query.name !== undefined && task.name !== query.name) continue;
+      if (total >= query.offset && page.length < query.limit) page.push(copyTask(task));
+      total += 1;
+    }
+    return { tasks: page, total };
+  }
+
+  async countTasks(): Promise<TaskCount[]> {
+    return this.counts.rows();
+  }
+
+  async prune(rule: PruneRule): Promise<number> {
+    let removed = 0;
+    for (const task of this.finished) {
+      if (removed >= rule.batchSize) break;
+      const tooOld = task.completedAt !== null && task.completedAt < rule.finishedBefore;
+      if (!tooOld && this.finished.size <= rule.keepNewest) break;
+      this.delete(task);
+      removed += 1;
+    }
+    return removed;
+  }
+
+  async saveSchedule(schedule: ScheduleRecord): Promise<void> {
+    this.schedules.set(schedule.id, copySchedule(schedule));
+  }
+
+  async updateSchedule(id: string, patch: SchedulePatch): Promise<boolean> {
+    const schedule = this.schedules.get(id);
+    if (schedule === undefined) return false;
+    Object.assign(schedule, patch);
+    return true;
+  }
+
+  async deleteSchedule(id: string): Promise<boolean> {
+    return this.schedules.delete(id);
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return [...this.schedules.values()].map(copySchedule);
+  }
+
+  private insertGroup(request: InsertRequest): InsertResult {
+    const outcomes: InsertOutcome[] = [];
+    const accepted = new Map<string, TaskRecord>();
+    const added = new Map<string, number>();
+    for (const task of request.tasks) {
+      const existing = accepted.get(task.id) ?? this.tasks.get(task.id);
+      const wins =
+        existing !== undefined &&
+        (request.mode === 'once' || ACTIVE_STATUSES.includes(existing.status));
+      if (wins) {
+        outcomes.push({ inserted: false, existing: copyTask(existing) });
+        continue;
+      }
+      accepted.set(task.id, task);
+      outcomes.push({ inserted: true });
+      if (isWaiting(task.status)) added.set(task.queue, (added.get(task.queue) ?? 0) + 1);
+    }
+    for (const [queue, count] of added) {
+      const maxSize = request.capacity[queue] ?? Number.POSITIVE_INFINITY;
+      const waiting = this.queues.get(queue)?.size ?? 0;
+      if (waiting + count > maxSize) return { ok: false, queueFull: { queue, maxSize, waiting } };
+    }
+    for (const task of accepted.values()) this.insert(task);
+    return { ok: true, outcomes };
+  }
+
+  private insert(record: TaskRecord): void {
+    const previous = this.tasks.get(record.id);
+    if (previous !== undefined) this.delete(previous);
+    const task = toStoredTask(record, (this.seq += 1));
+    this.tasks.set(task.id, task);
+    this.counts.add(task.queue, task.name, task.status, 1);
+    this.index(task);
+  }
+
+  private applyUpdate({ id, expect, set, appendAttempt }: TaskUpdate): boolean {
+    const task = this.tasks.get(id);
+    if (task === undefined || !expect.statuses.includes(task.status)) return false;
+    if (expect.owner !== undefined && task.lockedBy !== expect.owner) return false;
+    if (expect.attempt !== undefined && task.attempts !== expect.attempt) return false;
+    // Take the task out of its index before its keys change, and put it back under the new ones.
+    this.unindex(task);
+    this.counts.add(task.queue, task.name, task.status, -1);
+    for (const [field, value] of Object.entries(set)) {
+      if (value !== undefined) (task as unknown as Record<string, unknown>)[field] = value;
+    }
+    this.counts.add(task.queue, task.name, task.status, 1);
+    this.index(task);
+    if (appendAttempt !== undefined) {
+      task.history = [...task.history, appendAttempt].slice(-MAX_ATTEMPT_HISTORY);
+    }
+    return true;
+  }
+
+  /** Files a task by status: waiting heaps, running set or finished list. */
+  private index(task: StoredTask): void {
+    if (isWaiting(task.status)) {
+      let queue = this.queues.get(task.queue);
+      if (queue === undefined) {
+        queue = new QueueIndex();
+        this.queues.set(task.queue, queue);
+      }
+      queue.add(task);
+    } else if (task.status === 'running') {
+      this.running.add(task);
+    } else if (isFinished(task.status)) {
+      this.finished.add(task);
+    }
+  }
+
+  private unindex(task: StoredTask): void {
+    if (isWaiting(task.status)) this.queues.get(task.queue)?.remove(task);
+    else if (task.status === 'running') this.running.delete(task);
+    else this.finished.delete(task);
+  }
+
+  private delete(task: StoredTask): void {
+    this.unindex(task);
+    this.counts.add(task.queue, task.name, task.status, -1);
+    this.tasks.delete(task.id);
+  }
+}

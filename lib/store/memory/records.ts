@@ -1,0 +1,42 @@
+import type { ScheduleRecord, TaskRecord } from '../../core/types.js';
+import type { StoredTask } from './queue-index.js';
+
+/** A stored task from a caller's record: an own copy, so later changes on either side stay apart. */
+export function toStoredTask(record: TaskRecord, seq: number): StoredTask {
+  return { ...copyTask(record), seq, heapIndex: -1 };
+}
+
+/**
+ * A plain copy of a task record. Listed field by field (not spread) so that
+ * store internals never leak and every copy has the same shape. The history
+ * array is shared: it is replaced, never mutated in place.
+ */
+export function copyTask(task: TaskRecord): TaskRecord {
+  return {
+    id: task.id,
+    name: task.name,
+    queue: task.queue,
+    status: task.status,
+    payload: task.payload,
+    priority: task.priority,
+    scheduleId: task.scheduleId,
+    createdAt: task.createdAt,
+    scheduledAt: task.scheduledAt,
+    startedAt: task.startedAt,
+    completedAt: task.completedAt,
+    error: task.error,
+    attempts: task.attempts,
+    retryCount: task.retryCount,
+    maxRetries: task.maxRetries,
+    timeoutMs: task.timeoutMs,
+    nodeId: task.nodeId,
+    lockedBy: task.lockedBy,
+    lockedUntil: task.lockedUntil,
+    history: task.history,
+  };
+}
+
+/** A copy of a schedule record. */
+export function copySchedule(schedule: ScheduleRecord): ScheduleRecord {
+  return { ...schedule };
+}
