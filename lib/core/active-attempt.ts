@@ -45,8 +45,9 @@ export class ActiveAttempt {
   readonly context: AttemptContext;
   private abortKind: AbortKind | undefined;
   private settled = false;
-  private readonly deadline = new TimelineEntry(() => this.abort('timeout'));
-  private readonly grace = new TimelineEntry(() => this.settle(null));
+  // Built only when needed: most attempts have no timeout and are never aborted.
+  private deadline: TimelineEntry | undefined;
+  private grace: TimelineEntry | undefined;
 
   constructor(
     readonly record: TaskRecord,
@@ -71,6 +72,7 @@ export class ActiveAttempt {
   /** Calls the handler; the outcome arrives through `onSettled`. */
   run(): void {
     if (this.timeoutMs !== null) {
+      this.deadline = new TimelineEntry(() => this.abort('timeout'));
       this.services.timeline.schedule(this.deadline, this.startedAt + this.timeoutMs);
     }
     let result: unknown;
@@ -95,6 +97,7 @@ export class ActiveAttempt {
     if (this.settled || this.abortKind !== undefined) return false;
     this.abortKind = kind;
     this.context.abort(this.abortReason(kind));
+    this.grace = new TimelineEntry(() => this.settle(null));
     this.services.timeline.schedule(
       this.grace,
       this.services.clock.now() + this.services.abortGracePeriodMs,
@@ -125,8 +128,8 @@ export class ActiveAttempt {
       return;
     }
     this.settled = true;
-    this.services.timeline.cancel(this.deadline);
-    this.services.timeline.cancel(this.grace);
+    if (this.deadline !== undefined) this.services.timeline.cancel(this.deadline);
+    if (this.grace !== undefined) this.services.timeline.cancel(this.grace);
     this.onSettled(this, this.finalOutcome(handlerOutcome));
   }
 

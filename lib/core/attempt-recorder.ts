@@ -10,9 +10,9 @@ import { FINISHED_STATUSES, type TaskRecord } from './types.js';
 /** What the recorder tells the rest of the engine. */
 export interface RecorderListener {
   /** A task reached completed, failed or cancelled. */
-  finished(record: TaskRecord): void;
-  /** A task waits again (a retry, or a shutdown handing it back). */
-  waiting(record: TaskRecord): void;
+  finished(taskId: string, scheduleId: string | null): void;
+  /** A task of `queue` waits again until `dueAt` (a retry, or a shutdown handing it back). */
+  waiting(queue: string, dueAt: number): void;
 }
 
 /**
@@ -80,21 +80,23 @@ export class AttemptRecorder implements DispatchListener {
       );
       return;
     }
-    const record: TaskRecord = {
-      ...attempt.record,
-      ...transition.set,
-      history: [...attempt.record.history, transition.attempt],
-    };
-    if (FINISHED_STATUSES.includes(record.status)) {
+    const { record } = attempt;
+    const status = transition.set.status!;
+    if (FINISHED_STATUSES.includes(status)) {
       this.throughput.record();
-      this.listener.finished(record);
+      this.listener.finished(record.id, record.scheduleId);
     } else {
-      this.listener.waiting(record);
+      this.listener.waiting(record.queue, transition.set.scheduledAt!);
     }
     if (transition.event !== null && this.ctx.events.listening) {
+      const snapshot: TaskRecord = {
+        ...record,
+        ...transition.set,
+        history: [...record.history, transition.attempt],
+      };
       this.ctx.events.emit({
         type: transition.event,
-        task: toTaskInfo(record),
+        task: toTaskInfo(snapshot),
         queue: record.queue,
         at: new Date(transition.attempt.finishedAt),
       });

@@ -36,19 +36,31 @@ export interface FinishedAttempt {
  */
 export function decideTransition(finished: FinishedAttempt): AttemptTransition | null {
   const { record, outcome, finishedAt: now } = finished;
-  const released: TaskPatch = { lockedBy: null, lockedUntil: null };
+  // Patches are written out in full rather than spread from a common base: this runs once per task.
   switch (outcome.kind) {
     case 'cancelled':
       return null;
     case 'succeeded':
       return {
-        set: { ...released, status: 'completed', completedAt: now, error: null },
+        set: {
+          status: 'completed',
+          completedAt: now,
+          error: null,
+          lockedBy: null,
+          lockedUntil: null,
+        },
         attempt: attemptRecord(finished, null),
         event: 'completed',
       };
     case 'interrupted':
       return {
-        set: { ...released, status: 'pending', scheduledAt: now, error: INTERRUPTED_BY_SHUTDOWN },
+        set: {
+          status: 'pending',
+          scheduledAt: now,
+          error: INTERRUPTED_BY_SHUTDOWN,
+          lockedBy: null,
+          lockedUntil: null,
+        },
         attempt: attemptRecord(finished, INTERRUPTED_BY_SHUTDOWN),
         event: null,
       };
@@ -58,7 +70,13 @@ export function decideTransition(finished: FinishedAttempt): AttemptTransition |
       const attempt = attemptRecord(finished, message);
       if (!mayRetry(finished, outcome.error)) {
         return {
-          set: { ...released, status: 'failed', completedAt: now, error: message },
+          set: {
+            status: 'failed',
+            completedAt: now,
+            error: message,
+            lockedBy: null,
+            lockedUntil: null,
+          },
           attempt,
           event: 'failed',
         };
@@ -67,11 +85,12 @@ export function decideTransition(finished: FinishedAttempt): AttemptTransition |
       const delay = retryDelay(finished.policy, retry, finished.random);
       return {
         set: {
-          ...released,
           status: 'retrying',
           scheduledAt: now + delay,
           retryCount: retry,
           error: message,
+          lockedBy: null,
+          lockedUntil: null,
         },
         attempt,
         event: 'retrying',

@@ -9,7 +9,7 @@ import { fireId, fireRuleOf, nextFireAfter, recentFires } from './schedule-times
 import type { TaskCommands } from './task-commands.js';
 import { toScheduleInfo, toTaskInfo } from './task-info.js';
 import { TimelineEntry } from './timeline.js';
-import type { ScheduleInfo, ScheduleRecord, TaskRecord } from './types.js';
+import type { ScheduleInfo, ScheduleRecord } from './types.js';
 
 /** A schedule and its state on this node. */
 interface LiveSchedule {
@@ -142,9 +142,9 @@ export class ScheduleRunner {
   }
 
   /** A task reached a final state: if it was one of ours, the overlap policy may let the next fire go. */
-  runFinished(task: TaskRecord): void {
-    const schedule = task.scheduleId === null ? undefined : this.live.get(task.scheduleId);
-    if (schedule === undefined || !schedule.active.delete(task.id)) return;
+  runFinished(taskId: string, scheduleId: string): void {
+    const schedule = this.live.get(scheduleId);
+    if (schedule === undefined || !schedule.active.delete(taskId)) return;
     const next = schedule.deferred.shift();
     if (next !== undefined) this.startRun(schedule, next);
   }

@@ -6,7 +6,7 @@ import { systemClock, type Clock } from './clock.js';
 import { Dispatcher } from './dispatcher.js';
 import { parseDuration, type Duration } from './duration.js';
 import type { EngineContext } from './engine-context.js';
-import { SchedulerStoppedError } from './errors.js';
+import { InvalidArgumentError, SchedulerStoppedError } from './errors.js';
 import { EventBus, type SchedulerEvent } from './events.js';
 import type { HandlerOptions, TaskHandler } from './handler.js';
 import { HandlerRegistry } from './handler-registry.js';
@@ -38,7 +38,6 @@ import type {
   TaskFilter,
   TaskInfo,
   TaskList,
-  TaskRecord,
 } from './types.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -102,16 +101,15 @@ export class Scheduler {
     const throughput = new ThroughputMeter(clock, clock.now());
     this.retention = new Retention(this.ctx);
     const recorder = new AttemptRecorder(this.ctx, throughput, {
-      finished: (record) => this.finished(record),
-      waiting: (record) =>
-        this.dispatcher.noteDue(this.ctx.queues.get(record.queue), record.scheduledAt),
+      finished: (taskId, scheduleId) => this.finished(taskId, scheduleId),
+      waiting: (queue, dueAt) => this.dispatcher.noteDue(this.ctx.queues.get(queue), dueAt),
     });
     this.dispatcher = dispatcherRef.current = new Dispatcher(this.ctx, recorder);
     this.commands = new TaskCommands(
       this.ctx,
       new TaskFactory(this.ctx),
       this.dispatcher,
-      (record) => this.finished(record),
+      (record) => this.finished(record.id, record.scheduleId),
     );
     this.schedules = new ScheduleRunner(this.ctx, new ScheduleFactory(this.ctx), this.commands);
     this.reporter = new StatsReporter(this.ctx, throughput, clock.now());
@@ -226,7 +224,8 @@ export class Scheduler {
   }
 
   /** Adds many tasks at once: all are checked first, and none is added if one is invalid or a queue would overflow. */
-  enqueueBulk(jobs: readonly BulkJob[]): Promise<string[]> {
+  async enqueueBulk(jobs: readonly BulkJob[]): Promise<string[]> {
+    if (!Array.isArray(jobs)) throw new InvalidArgumentError('jobs', jobs, 'pass an array');
     const requests = jobs.map(({ task, payload, opts = {} }): AddRequest => {
       const { delay, ...options } = opts;
       return {
@@ -304,9 +303,10 @@ export class Scheduler {
     this.dispatcher.schedulePump();
   }
 
-  private async add(requests: readonly AddRequest[]): Promise<string[]> {
-    await this.ready('add tasks');
-    return this.commands.add(requests);
+  private add(requests: readonly AddRequest[]): Promise<string[]> {
+    // The hot path: no extra await once the store is open.
+    if (this.phase === 'started') return this.commands.add(requests);
+    return this.ready('add tasks').then(() => this.commands.add(requests));
   }
 
   private async upsertSchedule(
@@ -325,8 +325,8 @@ export class Scheduler {
     await this.init();
   }
 
-  private finished(record: TaskRecord): void {
+  private finished(taskId: string, scheduleId: string | null): void {
     this.retention.noteFinished();
-    this.schedules.runFinished(record);
+    if (scheduleId !== null) this.schedules.runFinished(taskId, scheduleId);
   }
 }

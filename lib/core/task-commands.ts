@@ -35,11 +35,17 @@ export class TaskCommands {
     private readonly onFinished: (record: TaskRecord) => void,
   ) {}
 
-  /** Adds tasks all-or-nothing; resolves to their ids (an existing id for an idempotent repeat). */
-  async add(requests: readonly AddRequest[]): Promise<string[]> {
+  /**
+   * Adds tasks all-or-nothing; resolves to their ids (an existing id for an
+   * idempotent repeat). Input errors throw synchronously, before any write.
+   */
+  add(requests: readonly AddRequest[]): Promise<string[]> {
     const now = this.ctx.clock.now();
     const records = requests.map((request) => this.factory.build(request, now));
-    const result = await this.insert(records, 'unless-active');
+    return this.insert(records, 'unless-active').then((result) => this.added(records, result, now));
+  }
+
+  private added(records: TaskRecord[], result: InsertResult, now: number): string[] {
     if (!result.ok) {
       const { queue, maxSize } = result.queueFull;
       this.ctx.events.emit({
@@ -167,17 +173,15 @@ export class TaskCommands {
     return record;
   }
 
-  private async insert(
-    records: TaskRecord[],
-    mode: 'unless-active' | 'once',
-  ): Promise<InsertResult> {
+  private insert(records: TaskRecord[], mode: 'unless-active' | 'once'): Promise<InsertResult> {
     const capacity: Record<string, number> = {};
     for (const record of records) {
       capacity[record.queue] = this.ctx.queues.get(record.queue).config.maxSize;
     }
-    const result = await this.ctx.writer.insert({ tasks: records, mode, capacity });
-    if (result.ok) this.announce(records.filter((_, index) => result.outcomes[index]!.inserted));
-    return result;
+    return this.ctx.writer.insert({ tasks: records, mode, capacity }).then((result) => {
+      if (result.ok) this.announce(records.filter((_, index) => result.outcomes[index]!.inserted));
+      return result;
+    });
   }
 
   /** Wakes the dispatcher (here and on other nodes) and tells listeners about new waiting tasks. */

@@ -17,12 +17,15 @@ import type {
   TaskCount,
   TaskPage,
   TaskQuery,
+  TaskPatch,
   TaskStore,
   TaskUpdate,
 } from '../task-store.js';
 import { QueueIndex, type StoredTask } from './queue-index.js';
 import { copySchedule, copyTask, toStoredTask } from './records.js';
 import { StatusCounter } from './status-counter.js';
+
+const INSERTED: InsertOutcome = Object.freeze({ inserted: true });
 
 const isWaiting = (status: TaskStatus): boolean => status === 'pending' || status === 'retrying';
 const isFinished = (status: TaskStatus): boolean =>
@@ -158,22 +161,23 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   private insertGroup(request: InsertRequest): InsertResult {
-    const outcomes: InsertOutcome[] = [];
+    if (request.tasks.length === 1) return this.insertOne(request, request.tasks[0]!);
+    const outcomes: InsertOutcome[] = new Array<InsertOutcome>(request.tasks.length);
     const accepted = new Map<string, TaskRecord>();
     const added = new Map<string, number>();
-    for (const task of request.tasks) {
+    request.tasks.forEach((task, index) => {
       const existing = accepted.get(task.id) ?? this.tasks.get(task.id);
       const wins =
         existing !== undefined &&
         (request.mode === 'once' || ACTIVE_STATUSES.includes(existing.status));
       if (wins) {
-        outcomes.push({ inserted: false, existing: copyTask(existing) });
-        continue;
+        outcomes[index] = { inserted: false, existing: copyTask(existing) };
+        return;
       }
       accepted.set(task.id, task);
-      outcomes.push({ inserted: true });
+      outcomes[index] = INSERTED;
       if (isWaiting(task.status)) added.set(task.queue, (added.get(task.queue) ?? 0) + 1);
-    }
+    });
     for (const [queue, count] of added) {
       const maxSize = request.capacity[queue] ?? Number.POSITIVE_INFINITY;
       const waiting = this.queues.get(queue)?.size ?? 0;
@@ -181,6 +185,24 @@ export class MemoryTaskStore implements TaskStore {
     }
     for (const task of accepted.values()) this.insert(task);
     return { ok: true, outcomes };
+  }
+
+  /** insertGroup for the common single add, without its bookkeeping maps. */
+  private insertOne(request: InsertRequest, task: TaskRecord): InsertResult {
+    const existing = this.tasks.get(task.id);
+    if (
+      existing !== undefined &&
+      (request.mode === 'once' || ACTIVE_STATUSES.includes(existing.status))
+    ) {
+      return { ok: true, outcomes: [{ inserted: false, existing: copyTask(existing) }] };
+    }
+    const maxSize = request.capacity[task.queue] ?? Number.POSITIVE_INFINITY;
+    const waiting = this.queues.get(task.queue)?.size ?? 0;
+    if (isWaiting(task.status) && waiting + 1 > maxSize) {
+      return { ok: false, queueFull: { queue: task.queue, maxSize, waiting } };
+    }
+    this.insert(task);
+    return { ok: true, outcomes: [INSERTED] };
   }
 
   private insert(record: TaskRecord): void {
@@ -200,13 +222,13 @@ export class MemoryTaskStore implements TaskStore {
     // Take the task out of its index before its keys change, and put it back under the new ones.
     this.unindex(task);
     this.counts.add(task.queue, task.name, task.status, -1);
-    for (const [field, value] of Object.entries(set)) {
-      if (value !== undefined) (task as unknown as Record<string, unknown>)[field] = value;
-    }
+    applyPatch(task, set);
     this.counts.add(task.queue, task.name, task.status, 1);
     this.index(task);
     if (appendAttempt !== undefined) {
-      task.history = [...task.history, appendAttempt].slice(-MAX_ATTEMPT_HISTORY);
+      const kept =
+        task.history.length >= MAX_ATTEMPT_HISTORY ? task.history.slice(1) : task.history;
+      task.history = kept.concat(appendAttempt);
     }
     return true;
   }
@@ -238,4 +260,17 @@ export class MemoryTaskStore implements TaskStore {
     this.counts.add(task.queue, task.name, task.status, -1);
     this.tasks.delete(task.id);
   }
+}
+
+/** Copies the defined fields of a patch onto a task; listed out because this runs once per state change. */
+function applyPatch(task: StoredTask, set: TaskPatch): void {
+  if (set.status !== undefined) task.status = set.status;
+  if (set.scheduledAt !== undefined) task.scheduledAt = set.scheduledAt;
+  if (set.startedAt !== undefined) task.startedAt = set.startedAt;
+  if (set.completedAt !== undefined) task.completedAt = set.completedAt;
+  if (set.error !== undefined) task.error = set.error;
+  if (set.retryCount !== undefined) task.retryCount = set.retryCount;
+  if (set.lockedBy !== undefined) task.lockedBy = set.lockedBy;
+  if (set.lockedUntil !== undefined) task.lockedUntil = set.lockedUntil;
+  if (set.nodeId !== undefined) task.nodeId = set.nodeId;
 }

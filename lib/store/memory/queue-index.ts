@@ -28,8 +28,10 @@ export class QueueIndex {
     return this.delayed.size + this.ready.size;
   }
 
+  /** Files a task; one due when it was created goes straight to `ready`. */
   add(task: StoredTask): void {
-    this.delayed.push(task);
+    if (task.scheduledAt <= task.createdAt) this.ready.push(task);
+    else this.delayed.push(task);
   }
 
   /** Removes a task from whichever heap holds it. */
