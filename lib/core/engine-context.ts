@@ -1,13 +1,15 @@
 import type { Coordinator } from '../coordination/coordinator.js';
+import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
+import { MemoryTaskStore } from '../store/memory/memory-task-store.js';
 import type { TaskStore } from '../store/task-store.js';
-import type { Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import type { EventBus } from './events.js';
-import type { HandlerRegistry } from './handler-registry.js';
-import type { SchedulerLogger } from './logger.js';
-import type { ResolvedOptions } from './options.js';
-import type { QueueRegistry } from './queue-registry.js';
-import type { Timeline } from './timeline.js';
-import type { WriteBatcher } from './write-batcher.js';
+import { HandlerRegistry } from './handler-registry.js';
+import { consoleLogger, errorMessage, type SchedulerLogger } from './logger.js';
+import { resolveOptions, type ResolvedOptions, type SchedulerOptions } from './options.js';
+import { QueueRegistry, type QueueRuntime } from './queue-registry.js';
+import { Timeline } from './timeline.js';
+import { WriteBatcher } from './write-batcher.js';
 
 /** The services the engine's parts share; built once by the Scheduler. */
 export interface EngineContext {
@@ -23,4 +25,44 @@ export interface EngineContext {
   readonly queues: QueueRegistry;
   readonly handlers: HandlerRegistry;
   readonly random: () => number;
+}
+
+/**
+ * Builds the shared services from the engine options: defaults for the
+ * store (memory), coordinator (local), clock (system) and logger (console).
+ */
+export function createEngineContext(
+  options: SchedulerOptions,
+  events: EventBus,
+  onQueueWake: (queue: QueueRuntime) => void,
+): EngineContext {
+  const resolved = resolveOptions(options);
+  const baseClock = options.clock ?? systemClock;
+  const coordinator = options.coordinator ?? new LocalCoordinator(baseClock, options.nodeId);
+  // Timers of the real (or virtual) clock, time of the coordinator: one notion of "now" for every node.
+  const clock: Clock = {
+    now: () => coordinator.now(),
+    setTimer: (callback, delayMs) => baseClock.setTimer(callback, delayMs),
+    clearTimer: (handle) => baseClock.clearTimer(handle),
+    maxWaitMs: baseClock.maxWaitMs,
+  };
+  const logger = options.logger ?? consoleLogger;
+  const store = options.store ?? new MemoryTaskStore();
+  const queues = new QueueRegistry(onQueueWake);
+  for (const queue of resolved.queues) queues.add(queue);
+  return {
+    options: resolved,
+    clock,
+    store,
+    writer: new WriteBatcher(store),
+    coordinator,
+    timeline: new Timeline(clock, (error) =>
+      logger.error(`a timer callback failed: ${errorMessage(error)}`),
+    ),
+    events,
+    logger,
+    queues,
+    handlers: new HandlerRegistry(),
+    random: options.random ?? Math.random,
+  };
 }

@@ -219,8 +219,8 @@ export class DuplicateNameError extends SchedulerError {
 /** The scheduler is configured in a way that cannot work. */
 export class SchedulerConfigurationError extends SchedulerError {
   readonly code = 'CONFIGURATION';
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
   }
 }
 

@@ -101,6 +101,24 @@ export class ScheduleRunner {
     return record.id;
   }
 
+  /** Checks a definition as upsert() would, without adding anything. */
+  check(definition: ScheduleDefinition): void {
+    this.factory.build(definition, this.ctx.clock.now());
+  }
+
+  /**
+   * Makes the stored decorator schedules match the declared ones: adds new
+   * ones, updates changed ones, removes those whose decorator is gone.
+   */
+  async reconcile(definitions: readonly ScheduleDefinition[]): Promise<void> {
+    const declared = new Set<string>();
+    for (const definition of definitions) declared.add(await this.upsert(definition));
+    for (const schedule of [...this.live.values()]) {
+      const { id, source } = schedule.record;
+      if (source === 'decorator' && !declared.has(id)) await this.cancel(id);
+    }
+  }
+
   /** Removes a schedule: no further fires; runs already created go on. */
   async cancel(id: string): Promise<void> {
     const schedule = this.get(id);

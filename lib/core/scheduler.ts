@@ -1,28 +1,18 @@
 import type { Observable } from 'rxjs';
-import { LocalCoordinator } from '../coordination/local/local-coordinator.js';
-import { MemoryTaskStore } from '../store/memory/memory-task-store.js';
 import { AttemptRecorder } from './attempt-recorder.js';
-import { systemClock, type Clock } from './clock.js';
 import { Dispatcher } from './dispatcher.js';
 import { parseDuration, type Duration } from './duration.js';
-import type { EngineContext } from './engine-context.js';
+import { createEngineContext, type EngineContext } from './engine-context.js';
 import { InvalidArgumentError, SchedulerStoppedError } from './errors.js';
 import { EventBus, type SchedulerEvent } from './events.js';
 import type { HandlerOptions, TaskHandler } from './handler.js';
-import { HandlerRegistry } from './handler-registry.js';
-import { consoleLogger } from './logger.js';
-import {
-  resolveOptions,
-  resolveQueueConfig,
-  type QueueConfig,
-  type SchedulerOptions,
-} from './options.js';
-import { QueueRegistry } from './queue-registry.js';
+import { resolveQueueConfig, type QueueConfig, type SchedulerOptions } from './options.js';
 import { Retention } from './retention.js';
 import {
   ScheduleFactory,
   type CronJobOptions,
   type RecurringJobOptions,
+  type ScheduleDefinition,
 } from './schedule-factory.js';
 import { ScheduleRunner } from './schedule-runner.js';
 import { shutDown } from './shutdown.js';
@@ -30,7 +20,6 @@ import { ThroughputMeter } from './stats.js';
 import { StatsReporter } from './stats-reporter.js';
 import { TaskCommands } from './task-commands.js';
 import { TaskFactory, type AddRequest, type JobOptions } from './task-factory.js';
-import { Timeline } from './timeline.js';
 import type {
   QueueInfo,
   ScheduleInfo,
@@ -39,7 +28,6 @@ import type {
   TaskInfo,
   TaskList,
 } from './types.js';
-import { WriteBatcher } from './write-batcher.js';
 
 /** One item of {@link Scheduler.enqueueBulk}. */
 export interface BulkJob {
@@ -69,42 +57,15 @@ export class Scheduler {
   private opening: Promise<void> | undefined;
 
   constructor(options: SchedulerOptions = {}) {
-    const resolved = resolveOptions(options);
-    const baseClock = options.clock ?? systemClock;
-    const coordinator = options.coordinator ?? new LocalCoordinator(baseClock, options.nodeId);
-    // Timers of the real (or virtual) clock, time of the coordinator: one notion of "now" for every node.
-    const clock: Clock = {
-      now: () => coordinator.now(),
-      setTimer: (callback, delayMs) => baseClock.setTimer(callback, delayMs),
-      clearTimer: (handle) => baseClock.clearTimer(handle),
-      maxWaitMs: baseClock.maxWaitMs,
-    };
-    const logger = options.logger ?? consoleLogger;
-    const store = options.store ?? new MemoryTaskStore();
-    const dispatcherRef: { current?: Dispatcher } = {};
-    this.ctx = {
-      options: resolved,
-      clock,
-      store,
-      writer: new WriteBatcher(store),
-      coordinator,
-      timeline: new Timeline(clock, (error) =>
-        logger.error(`timer callback failed: ${String(error)}`),
-      ),
-      events: this.events,
-      logger,
-      queues: new QueueRegistry(() => dispatcherRef.current?.schedulePump()),
-      handlers: new HandlerRegistry(),
-      random: options.random ?? Math.random,
-    };
-    for (const queue of resolved.queues) this.ctx.queues.add(queue);
+    this.ctx = createEngineContext(options, this.events, () => this.dispatcher.schedulePump());
+    const { clock } = this.ctx;
     const throughput = new ThroughputMeter(clock, clock.now());
     this.retention = new Retention(this.ctx);
     const recorder = new AttemptRecorder(this.ctx, throughput, {
       finished: (taskId, scheduleId) => this.finished(taskId, scheduleId),
       waiting: (queue, dueAt) => this.dispatcher.noteDue(this.ctx.queues.get(queue), dueAt),
     });
-    this.dispatcher = dispatcherRef.current = new Dispatcher(this.ctx, recorder);
+    this.dispatcher = new Dispatcher(this.ctx, recorder);
     this.commands = new TaskCommands(
       this.ctx,
       new TaskFactory(this.ctx),
@@ -286,6 +247,20 @@ export class Scheduler {
   async triggerSchedule(id: string): Promise<string> {
     await this.ready('trigger a schedule');
     return this.schedules.trigger(id);
+  }
+
+  /** Checks a schedule definition as adding it would, without adding it. */
+  checkSchedule(definition: ScheduleDefinition): void {
+    this.schedules.check(definition);
+  }
+
+  /**
+   * Makes the stored decorator schedules match `definitions`: new ones are
+   * added, changed ones updated, and ones no longer declared removed.
+   */
+  async reconcileSchedules(definitions: readonly ScheduleDefinition[]): Promise<void> {
+    await this.ready('reconcile schedules');
+    await this.schedules.reconcile(definitions);
   }
 
   async getQueues(): Promise<QueueInfo[]> {

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { SchedulerMetadataAccessor } from './scheduler-metadata.accessor.js';
+import { SchedulerExplorer } from './scheduler.explorer.js';
+import { ConfigurableSchedulerModule } from './scheduler.module-definition.js';
+import { schedulerEngineProvider } from './scheduler.providers.js';
+import { SchedulerService } from './scheduler.service.js';
+import { TaskReferences } from './task-references.js';
+
+/**
+ * Adds the scheduler to an application: import it once, in the root module,
+ * with `SchedulerModule.forRoot(options)` or `forRootAsync({ imports,
+ * inject, useFactory })`. It is global by default (`isGlobal: false` to
+ * opt out), so any provider can inject SchedulerService.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    schedulerEngineProvider,
+    SchedulerService,
+    SchedulerExplorer,
+    SchedulerMetadataAccessor,
+    TaskReferences,
+  ],
+  exports: [SchedulerService],
+})
+export class SchedulerModule extends ConfigurableSchedulerModule {}

@@ -1,0 +1,54 @@
+import { Logger, type LoggerService, type Provider } from '@nestjs/common';
+import { SchedulerConfigurationError } from './core/errors.js';
+import type { SchedulerLogger } from './core/logger.js';
+import { Scheduler } from './core/scheduler.js';
+import type {
+  SchedulerModuleOptions,
+  StoreOptions,
+} from './interfaces/scheduler-module-options.interface.js';
+import { SCHEDULER_MODULE_OPTIONS } from './scheduler.module-definition.js';
+import { MemoryTaskStore } from './store/memory/memory-task-store.js';
+import type { TaskStore } from './store/task-store.js';
+
+/** Builds the engine from the module options. */
+export function createSchedulerEngine(options: SchedulerModuleOptions): Scheduler {
+  const { store, coordination, logger, ...engineOptions } = options;
+  if (coordination !== undefined && coordination.type !== 'local') {
+    throw new SchedulerConfigurationError(
+      `Unknown coordination type ${JSON.stringify((coordination as { type: unknown }).type)}; this release supports { type: 'local' }.`,
+    );
+  }
+  return new Scheduler({
+    ...engineOptions,
+    store: createStore(store ?? { type: 'memory' }),
+    logger: toEngineLogger(logger),
+  });
+}
+
+function createStore(options: StoreOptions): TaskStore {
+  if (options.type === 'memory') return new MemoryTaskStore();
+  throw new SchedulerConfigurationError(
+    `Unknown store type ${JSON.stringify((options as { type: unknown }).type)}; this release supports { type: 'memory' }.`,
+  );
+}
+
+const silent: SchedulerLogger = { log() {}, warn() {}, error() {} };
+
+function toEngineLogger(logger: LoggerService | false | undefined): SchedulerLogger {
+  if (logger === false) return silent;
+  const target = logger ?? new Logger('Scheduler');
+  return {
+    log: (message) => target.log(message),
+    warn: (message) => target.warn(message),
+    error: (message, trace) =>
+      trace === undefined ? target.error(message) : target.error(message, trace),
+    debug: (message) => target.debug?.(message),
+  };
+}
+
+/** The engine, built once per application from the module options. */
+export const schedulerEngineProvider: Provider = {
+  provide: Scheduler,
+  useFactory: createSchedulerEngine,
+  inject: [SCHEDULER_MODULE_OPTIONS],
+};
