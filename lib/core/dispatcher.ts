@@ -29,6 +29,10 @@ export class Dispatcher {
   private pumpScheduled = false;
   private rotation = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Claims sent to the store and not yet answered. */
+  private readonly claims = new Set<Promise<void>>();
+  /** Attempts (`id#attempt`) cancelled while a claim that may hold them was unanswered: they must not start. */
+  private readonly cancelledInClaim = new Set<string>();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -75,6 +79,22 @@ export class Dispatcher {
     return this.attempts.get(taskId);
   }
 
+  /**
+   * Cancels attempt `attempt` of a task claimed by this node: aborts it if it
+   * runs, and otherwise keeps it from starting should a claim still in
+   * flight hold it.
+   */
+  cancel(taskId: string, attempt: number): void {
+    const running = this.attempts.get(taskId);
+    if (running !== undefined && running.record.attempts === attempt) running.abort('cancel');
+    else if (this.claims.size > 0) this.cancelledInClaim.add(`${taskId}#${attempt}`);
+  }
+
+  /** Resolves when every claim sent so far has been answered (and, after stop(), its tasks handed back). */
+  async whenClaimsAnswered(): Promise<void> {
+    while (this.claims.size > 0) await Promise.allSettled(this.claims);
+  }
+
   /** Aborts every running attempt; returns how many were aborted. */
   abortAll(kind: AbortKind): number {
     let count = 0;
@@ -92,18 +112,24 @@ export class Dispatcher {
     if (!this.dispatching) return;
     const queues = this.ctx.queues.all();
     const now = this.ctx.clock.now();
-    this.rotation = (this.rotation + 1) % queues.length;
+    // Start after the queue served last (not after the last pump, as most pumps claim nothing),
+    // so that queues competing for the same slots take turns.
+    const first = this.rotation;
     for (let i = 0; i < queues.length; i += 1) {
       const globalFree = this.ctx.options.maxWorkers - this.running - this.reserved;
       if (globalFree <= 0) return;
-      const queue = queues[(this.rotation + i) % queues.length]!;
+      const index = (first + i) % queues.length;
+      const queue = queues[index]!;
       if (queue.paused || queue.claiming || queue.dueAt === null) continue;
       if (queue.dueAt > now) {
         this.ctx.timeline.schedule(queue.wake, queue.dueAt);
         continue;
       }
       const limit = Math.min(queue.freeWorkers, globalFree);
-      if (limit > 0) this.claim(queue, limit, now);
+      if (limit > 0) {
+        this.claim(queue, limit, now);
+        this.rotation = (index + 1) % queues.length;
+      }
     }
   }
 
@@ -111,7 +137,7 @@ export class Dispatcher {
     queue.claiming = true;
     queue.dueDuringClaim = null;
     this.reserved += limit;
-    this.ctx.store
+    const claim = this.ctx.store
       .claimDue({
         queue: queue.name,
         limit,
@@ -131,7 +157,12 @@ export class Dispatcher {
           queue.dueAt = now + CLAIM_RETRY_MS;
           if (this.dispatching) this.ctx.timeline.schedule(queue.wake, queue.dueAt);
         },
-      );
+      )
+      .finally(() => {
+        this.claims.delete(claim);
+        if (this.claims.size === 0) this.cancelledInClaim.clear();
+      });
+    this.claims.add(claim);
   }
 
   private claimed(queue: QueueRuntime, limit: number, now: number, result: ClaimResult): void {
@@ -147,11 +178,18 @@ export class Dispatcher {
       due = now + CLAIM_RETRY_MS;
     }
     queue.dueAt = due;
+    // A task cancelled while this claim was unanswered is already recorded as cancelled.
+    const tasks =
+      this.cancelledInClaim.size === 0
+        ? result.tasks
+        : result.tasks.filter(
+            (record) => !this.cancelledInClaim.delete(`${record.id}#${record.attempts}`),
+          );
     if (!this.dispatching) {
-      this.release(result.tasks);
+      this.release(tasks);
       return;
     }
-    for (const record of result.tasks) this.startAttempt(queue, record);
+    for (const record of tasks) this.startAttempt(queue, record);
     if (due !== null && due > now) this.ctx.timeline.schedule(queue.wake, due);
     this.schedulePump();
   }
@@ -182,7 +220,8 @@ export class Dispatcher {
   private settled(attempt: ActiveAttempt, outcome: AttemptOutcome): void {
     attempt.queue.running -= 1;
     this.running -= 1;
-    this.attempts.delete(attempt.id);
+    // A cancelled attempt may end after its task was retried and started again: keep the new one findable.
+    if (this.attempts.get(attempt.id) === attempt) this.attempts.delete(attempt.id);
     this.listener.settled(attempt, outcome);
     if (this.running === 0) {
       const waiters = this.idleWaiters;

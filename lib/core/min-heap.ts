@@ -10,7 +10,9 @@ export interface HeapNode {
  * until its due time, which may be months away.
  */
 export class IndexedMinHeap<T extends HeapNode> {
-  private readonly items: T[] = [];
+  private items: T[] = [];
+  /** Largest size since the backing array was last trimmed. */
+  private highWater = 0;
 
   /** @param less strict ordering: true when `a` must come out before `b`. */
   constructor(private readonly less: (a: T, b: T) => boolean) {}
@@ -26,6 +28,7 @@ export class IndexedMinHeap<T extends HeapNode> {
   push(item: T): void {
     item.heapIndex = this.items.length;
     this.items.push(item);
+    if (this.items.length > this.highWater) this.highWater = this.items.length;
     this.siftUp(item.heapIndex);
   }
 
@@ -57,7 +60,8 @@ export class IndexedMinHeap<T extends HeapNode> {
   /** Empties the heap, detaching every element. */
   clear(): void {
     for (const item of this.items) item.heapIndex = -1;
-    this.items.length = 0;
+    this.items = [];
+    this.highWater = 0;
   }
 
   private removeAt(index: number): void {
@@ -65,11 +69,25 @@ export class IndexedMinHeap<T extends HeapNode> {
     const removed = items[index]!;
     const last = items.pop()!;
     removed.heapIndex = -1;
-    if (index === items.length) return;
-    items[index] = last;
-    last.heapIndex = index;
-    this.siftUp(index);
-    this.siftDown(last.heapIndex);
+    if (index < items.length) {
+      items[index] = last;
+      last.heapIndex = index;
+      this.siftUp(index);
+      this.siftDown(last.heapIndex);
+    }
+    this.trim();
+  }
+
+  /**
+   * Arrays keep their capacity when they shrink: after a burst of 100,000
+   * cancelled tasks the heap would hold a megabyte of empty slots for good.
+   * Copy the array once it is a quarter of its peak (amortised O(1)).
+   */
+  private trim(): void {
+    const length = this.items.length;
+    if (this.highWater < 1024 || length > this.highWater / 4) return;
+    this.items = this.items.slice();
+    this.highWater = length;
   }
 
   private siftUp(start: number): void {

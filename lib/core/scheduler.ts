@@ -55,6 +55,7 @@ export class Scheduler {
   private readonly events = new EventBus();
   private phase: Phase = 'created';
   private opening: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
 
   constructor(options: SchedulerOptions = {}) {
     this.ctx = createEngineContext(options, this.events, () => this.dispatcher.schedulePump());
@@ -127,16 +128,19 @@ export class Scheduler {
   }
 
   /** Stops firing and starting; waits for running tasks up to `shutdownTimeout`, then aborts them. */
-  async stop(): Promise<void> {
-    if (this.phase === 'stopping' || this.phase === 'stopped') return;
-    this.phase = 'stopping';
-    await shutDown(this.ctx, {
-      schedules: this.schedules,
-      dispatcher: this.dispatcher,
-      retention: this.retention,
-    });
-    this.events.complete();
-    this.phase = 'stopped';
+  stop(): Promise<void> {
+    // Every caller waits for the one shutdown, however often stop() is called.
+    this.stopping ??= (async () => {
+      this.phase = 'stopping';
+      await shutDown(this.ctx, {
+        schedules: this.schedules,
+        dispatcher: this.dispatcher,
+        retention: this.retention,
+      });
+      this.events.complete();
+      this.phase = 'stopped';
+    })();
+    return this.stopping;
   }
 
   addCronJob(

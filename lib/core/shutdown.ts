@@ -22,6 +22,8 @@ export async function shutDown(ctx: EngineContext, parts: ShutdownParts): Promis
   parts.schedules.stop();
   parts.dispatcher.stop();
   await parts.retention.stop();
+  // Tasks claimed by a claim still unanswered are handed back before the store closes.
+  await parts.dispatcher.whenClaimsAnswered();
   const timedOut = await waitOrTimeout(
     ctx,
     parts.dispatcher.whenIdle(),

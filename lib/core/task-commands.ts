@@ -161,8 +161,9 @@ export class TaskCommands {
   }
 
   private async abortRunning(record: TaskRecord): Promise<void> {
-    const local = this.dispatcher.find(record.id);
-    if (local !== undefined) local.abort('cancel');
+    // Ours even when not started yet: the claim that took it may still be unanswered.
+    if (record.nodeId === this.ctx.coordinator.nodeId)
+      this.dispatcher.cancel(record.id, record.attempts);
     else if (record.nodeId !== null)
       await this.ctx.coordinator.requestCancel(record.id, record.nodeId);
   }

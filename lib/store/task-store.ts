@@ -9,7 +9,21 @@
  *   no longer applies) are results, never exceptions; the engine turns them
  *   into typed errors so that messages are the same on every store.
  * - Records passed in and returned are copies: neither side may keep and
- *   mutate the other's objects.
+ *   mutate the other's objects. A record's `history` (the array and its
+ *   attempt records) is immutable: both sides may share it, neither mutates it.
+ * - Every field round-trips exactly: the payload and error texts byte for
+ *   byte (the payload is not re-serialized JSON), times and counters as
+ *   integer numbers (epoch ms), nulls as null.
+ * - Patches ({@link TaskPatch}, {@link SchedulePatch}) write the fields they
+ *   define, null included; a field that is absent or `undefined` is unchanged.
+ * - Lists of statuses are filters: an empty list matches no task.
+ * - "Insertion order" is the order in which `insertTasks` stored tasks; a
+ *   task keeps its place through later updates, and a replaced id is a new
+ *   insertion.
+ * - Orders the methods below leave unspecified (ties of equal times, rows of
+ *   `countTasks`, schedules of `listSchedules`) are the store's choice.
+ *
+ * The suite in test/contract/task-store.contract.ts checks every rule here.
  * - The store makes no decisions (retry, timeout, overlap, misfire): it
  *   records what the engine decided, atomically and fenced.
  */
@@ -22,23 +36,40 @@ export type InsertMode =
   /** Any existing task wins, finished or not: a schedule's fire runs once. */
   | 'once';
 
-/** Tasks inserted together: refused whole if a queue would overflow, otherwise each idempotent by id. */
+/**
+ * Tasks inserted together: refused whole if a queue would overflow, otherwise each idempotent by id.
+ * A repeated id within one request is treated like an existing task: its first occurrence decides,
+ * by `mode`, and later ones report it as `existing`.
+ */
 export interface InsertRequest {
   tasks: readonly TaskRecord[];
   mode: InsertMode;
-  /** Maximum waiting (pending + retrying) tasks per queue named in `tasks`. */
+  /**
+   * Maximum waiting (pending + retrying) tasks per queue named in `tasks`; a queue missing here is
+   * unbounded. Only the waiting tasks the request would actually insert count against it: tasks
+   * whose id exists (and wins) and tasks inserted in another status do not.
+   */
   capacity: Readonly<Record<string, number>>;
 }
 
 /** What happened to one task of an insert. */
 export type InsertOutcome = { inserted: true } | { inserted: false; existing: TaskRecord };
 
-/** The result of one {@link InsertRequest}, in the order of its tasks. */
+/**
+ * The result of one {@link InsertRequest}, in the order of its tasks. A refusal inserts nothing and
+ * names one queue that would overflow (any one, if several would) with its waiting count before the
+ * request. The requests of one `insertTasks` call are independent and apply in order: each sees
+ * what the ones before it inserted.
+ */
 export type InsertResult =
   | { ok: true; outcomes: InsertOutcome[] }
   | { ok: false; queueFull: { queue: string; maxSize: number; waiting: number } };
 
-/** Claim the most urgent due tasks of one queue for one owner. */
+/**
+ * Claim the most urgent due tasks of one queue for one owner. A task is due when
+ * `scheduledAt <= now`, judged by this request's `now` alone: not by the task's creation time nor by
+ * an earlier claim's `now` (a wall clock may step back between claims).
+ */
 export interface ClaimRequest {
   queue: string;
   /** How many to claim; 0 only reports `nextDueAt`. */
@@ -51,10 +82,19 @@ export interface ClaimRequest {
   names: ReadonlySet<string>;
 }
 
-/** Claimed tasks (now running, attempts incremented, leased) and when the next one falls due. */
+/**
+ * Claimed tasks and when the next one falls due. A claim changes only `status` (running),
+ * `attempts` (+1), `startedAt` (now), `nodeId` and `lockedBy` (the owner) and `lockedUntil`
+ * (now + leaseMs); the records returned are the tasks as stored after it.
+ */
 export interface ClaimResult {
   tasks: TaskRecord[];
-  /** Earliest due time among the queue's remaining claimable tasks, or null if there are none. */
+  /**
+   * When the next task this request could claim falls due, after the claim: of the queue's waiting
+   * tasks whose name is in `names`, the earliest `scheduledAt`, raised to `now` if it has passed;
+   * null if there are none. Tasks of other names never count, so that they cannot make the engine
+   * claim again and again for nothing.
+   */
   nextDueAt: number | null;
 }
 
@@ -76,18 +116,23 @@ export type TaskPatch = Partial<
 
 /** The guard of an update: it applies only while the task still matches. */
 export interface TaskFence {
+  /** The task's status must be one of these (an empty list never matches). */
   statuses: readonly TaskStatus[];
-  /** The lease holder; a node whose lease was taken over is refused. */
+  /** The lease holder (`lockedBy`); a node whose lease was taken over is refused. */
   owner?: string;
   /** The attempt the writer ran; a stale attempt is refused. */
   attempt?: number;
 }
 
-/** One fenced state change, with the attempt it closes (if any). */
+/**
+ * One fenced state change, with the attempt it closes (if any). An unknown id or a fence that does
+ * not hold changes nothing and reports false.
+ */
 export interface TaskUpdate {
   id: string;
   expect: TaskFence;
   set: TaskPatch;
+  /** Appended to `history`, which then keeps only its newest `MAX_ATTEMPT_HISTORY` entries. */
   appendAttempt?: AttemptRecord;
 }
 
@@ -106,13 +151,16 @@ export interface TaskQuery {
   offset: number;
 }
 
-/** A page of task records, newest first, and the count of every match. */
+/**
+ * A page of task records, newest first (by `createdAt`, and among equal times the latest inserted
+ * first), and the count of every match.
+ */
 export interface TaskPage {
   tasks: TaskRecord[];
   total: number;
 }
 
-/** Number of tasks of one (queue, name, status). */
+/** Number of tasks of one (queue, name, status); groups without tasks are left out. */
 export interface TaskCount {
   queue: string;
   name: string;
@@ -120,13 +168,18 @@ export interface TaskCount {
   count: number;
 }
 
-/** Which finished tasks retention removes. */
+/**
+ * Which finished (completed, failed, cancelled) tasks retention removes: those completed before
+ * `finishedBefore`, and those beyond the newest `keepNewest`, either rule sufficing. A finished
+ * task's age is its `completedAt` (the engine always sets it; one without is never too old).
+ * Waiting and running tasks are never removed.
+ */
 export interface PruneRule {
-  /** Finished before this instant. */
+  /** Finished before this instant: `completedAt < finishedBefore`. */
   finishedBefore: number;
-  /** Beyond the newest `keepNewest` finished tasks. */
+  /** Beyond the newest `keepNewest` finished tasks by `completedAt`, counted over every queue. */
   keepNewest: number;
-  /** At most this many per call, so that no call blocks for long. */
+  /** At most this many per call, oldest first, so that no call blocks for long. */
   batchSize: number;
 }
 
@@ -145,25 +198,31 @@ export interface TaskStore {
   claimDue(request: ClaimRequest): Promise<ClaimResult>;
   /** Applies each update atomically if its fence holds; resolves to whether each applied. */
   updateTasks(updates: readonly TaskUpdate[]): Promise<boolean[]>;
-  /** Extends to `now + leaseMs` the leases `owner` still holds at those attempts; resolves to which were extended. */
+  /**
+   * Extends to `now + leaseMs` the leases `owner` still holds at those attempts (the task is running,
+   * locked by `owner`, at that attempt; a lease that ran out but was not taken over still counts);
+   * resolves to which were extended.
+   */
   renewLeases(
     owner: string,
     leases: readonly LeaseRenewal[],
     now: number,
     leaseMs: number,
   ): Promise<boolean[]>;
-  /** Running tasks whose lease ran out before `now`, oldest first. */
+  /** Running tasks whose lease ran out before `now` (`lockedUntil < now`), oldest first, at most `limit`. */
   findExpiredLeases(now: number, limit: number): Promise<TaskRecord[]>;
 
   getTask(id: string): Promise<TaskRecord | null>;
   listTasks(query: TaskQuery): Promise<TaskPage>;
   countTasks(): Promise<TaskCount[]>;
-  /** Deletes one batch of finished tasks matching the rule; resolves to how many. */
+  /** Deletes one batch of finished tasks matching the rule, oldest first; resolves to how many. */
   prune(rule: PruneRule): Promise<number>;
 
   /** Inserts or replaces a schedule by id. */
   saveSchedule(schedule: ScheduleRecord): Promise<void>;
+  /** Patches a schedule; resolves to false for an unknown id. */
   updateSchedule(id: string, patch: SchedulePatch): Promise<boolean>;
+  /** Resolves to whether the schedule existed. */
   deleteSchedule(id: string): Promise<boolean>;
   listSchedules(): Promise<ScheduleRecord[]>;
 }

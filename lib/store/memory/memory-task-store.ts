@@ -1,3 +1,4 @@
+import { IndexedMinHeap } from '../../core/min-heap.js';
 import {
   ACTIVE_STATUSES,
   MAX_ATTEMPT_HISTORY,
@@ -27,6 +28,13 @@ import { StatusCounter } from './status-counter.js';
 
 const INSERTED: InsertOutcome = Object.freeze({ inserted: true });
 
+/** Retention order: oldest completion first (a finished task without one counts as newest), then insertion. */
+const byCompletion = (a: StoredTask, b: StoredTask): boolean => {
+  const at = a.completedAt ?? Number.POSITIVE_INFINITY;
+  const bt = b.completedAt ?? Number.POSITIVE_INFINITY;
+  return at < bt || (at === bt && a.seq < b.seq);
+};
+
 const isWaiting = (status: TaskStatus): boolean => status === 'pending' || status === 'retrying';
 const isFinished = (status: TaskStatus): boolean =>
   status === 'completed' || status === 'failed' || status === 'cancelled';
@@ -34,16 +42,16 @@ const isFinished = (status: TaskStatus): boolean =>
 /**
  * The in-process store: the default, and the reference the SQL stores are
  * measured against. Everything is indexed so that each operation costs
- * O(log n) or less: waiting tasks sit in per-queue heaps, finished ones in
- * completion order for retention, and counts are kept exact as they change.
+ * O(log n) or less: waiting tasks sit in per-queue heaps, finished ones in a
+ * heap by completion time for retention, and counts are kept exact as they change.
  * Nothing survives the process.
  */
 export class MemoryTaskStore implements TaskStore {
   private readonly tasks = new Map<string, StoredTask>();
   private readonly queues = new Map<string, QueueIndex>();
   private readonly running = new Set<StoredTask>();
-  /** Finished tasks in the order they finished: retention removes from the front. */
-  private readonly finished = new Set<StoredTask>();
+  /** Finished tasks, oldest completedAt first: retention removes from the top. */
+  private readonly finished = new IndexedMinHeap<StoredTask>(byCompletion);
   private readonly counts = new StatusCounter();
   private readonly schedules = new Map<string, ScheduleRecord>();
   private seq = 0;
@@ -60,7 +68,8 @@ export class MemoryTaskStore implements TaskStore {
     const index = this.queues.get(request.queue);
     if (index === undefined) return { tasks: [], nextDueAt: null };
     const { now, owner, limit } = request;
-    const taken = index.takeDue(now, limit, (task) => request.names.has(task.name));
+    const accept = (task: StoredTask): boolean => request.names.has(task.name);
+    const taken = index.takeDue(now, limit, accept);
     const claimed = taken.map((task) => {
       this.counts.add(task.queue, task.name, task.status, -1);
       task.status = 'running';
@@ -73,7 +82,7 @@ export class MemoryTaskStore implements TaskStore {
       task.lockedUntil = now + request.leaseMs;
       return copyTask(task);
     });
-    return { tasks: claimed, nextDueAt: index.nextDueAt(now, taken.length < limit) };
+    return { tasks: claimed, nextDueAt: index.nextDueAt(now, accept, taken.length < limit) };
   }
 
   async updateTasks(updates: readonly TaskUpdate[]): Promise<boolean[]> {
@@ -111,18 +120,20 @@ export class MemoryTaskStore implements TaskStore {
   async listTasks(query: TaskQuery): Promise<TaskPage> {
     const statuses = query.statuses === undefined ? undefined : new Set(query.statuses);
     const all = [...this.tasks.values()];
-    const page: TaskRecord[] = [];
-    let total = 0;
-    // The map holds tasks in creation order (a replaced task is re-inserted), so walking it backwards is newest first.
+    const matches: StoredTask[] = [];
+    // Walking the map (insertion order; a replaced task is re-inserted) backwards lists the latest
+    // inserted first; the stable sort then puts the newest creation time first. Creation times almost
+    // always follow insertion already, and the sort checks an ordered run in one pass.
     for (let i = all.length - 1; i >= 0; i -= 1) {
       const task = all[i]!;
       if (statuses !== undefined && !statuses.has(task.status)) continue;
       if (query.queue !== undefined && task.queue !== query.queue) continue;
       if (query.name !== undefined && task.name !== query.name) continue;
-      if (total >= query.offset && page.length < query.limit) page.push(copyTask(task));
-      total += 1;
+      matches.push(task);
     }
-    return { tasks: page, total };
+    matches.sort((a, b) => b.createdAt - a.createdAt);
+    const page = matches.slice(query.offset, query.offset + query.limit).map(copyTask);
+    return { tasks: page, total: matches.length };
   }
 
   async countTasks(): Promise<TaskCount[]> {
@@ -131,12 +142,12 @@ export class MemoryTaskStore implements TaskStore {
 
   async prune(rule: PruneRule): Promise<number> {
     let removed = 0;
-    for (const task of this.finished) {
-      if (removed >= rule.batchSize) break;
+    for (let task = this.finished.peek(); task !== undefined && removed < rule.batchSize;) {
       const tooOld = task.completedAt !== null && task.completedAt < rule.finishedBefore;
       if (!tooOld && this.finished.size <= rule.keepNewest) break;
       this.delete(task);
       removed += 1;
+      task = this.finished.peek();
     }
     return removed;
   }
@@ -148,7 +159,9 @@ export class MemoryTaskStore implements TaskStore {
   async updateSchedule(id: string, patch: SchedulePatch): Promise<boolean> {
     const schedule = this.schedules.get(id);
     if (schedule === undefined) return false;
-    Object.assign(schedule, patch);
+    if (patch.paused !== undefined) schedule.paused = patch.paused;
+    if (patch.nextFireAt !== undefined) schedule.nextFireAt = patch.nextFireAt;
+    if (patch.lastFireAt !== undefined) schedule.lastFireAt = patch.lastFireAt;
     return true;
   }
 
@@ -245,14 +258,14 @@ export class MemoryTaskStore implements TaskStore {
     } else if (task.status === 'running') {
       this.running.add(task);
     } else if (isFinished(task.status)) {
-      this.finished.add(task);
+      this.finished.push(task);
     }
   }
 
   private unindex(task: StoredTask): void {
     if (isWaiting(task.status)) this.queues.get(task.queue)?.remove(task);
     else if (task.status === 'running') this.running.delete(task);
-    else this.finished.delete(task);
+    else this.finished.remove(task);
   }
 
   private delete(task: StoredTask): void {

@@ -18,19 +18,24 @@ const byUrgency = (a: StoredTask, b: StoredTask): boolean =>
  * The waiting tasks of one queue. Tasks wait in `delayed` (by due time)
  * until they are due, then in `ready` (by priority, due time, insertion),
  * so that a high-priority task due tomorrow never hides one due now.
+ * `ready` holds exactly the tasks due by the latest claim's `now`: a task is
+ * never due by its creation time alone, and when the clock steps back the
+ * tasks no longer due return to `delayed`.
  */
 export class QueueIndex {
   private readonly delayed = new IndexedMinHeap<StoredTask>(byDueTime);
   private readonly ready = new IndexedMinHeap<StoredTask>(byUrgency);
+  /** The `now` of the latest claim: the tasks due by then are in `ready`, the others in `delayed`. */
+  private readyUpTo = Number.NEGATIVE_INFINITY;
 
   /** Waiting tasks, due or not. */
   get size(): number {
     return this.delayed.size + this.ready.size;
   }
 
-  /** Files a task; one due when it was created goes straight to `ready`. */
+  /** Files a task; one already due by the latest claim's `now` goes straight to `ready`. */
   add(task: StoredTask): void {
-    if (task.scheduledAt <= task.createdAt) this.ready.push(task);
+    if (task.scheduledAt <= this.readyUpTo) this.ready.push(task);
     else this.delayed.push(task);
   }
 
@@ -40,11 +45,11 @@ export class QueueIndex {
   }
 
   /**
-   * Takes up to `limit` due tasks accepted by `accept`, most urgent first.
-   * Refused tasks stay where they were.
+   * Takes up to `limit` tasks due by `now` and accepted by `accept`, most
+   * urgent first. Refused tasks stay where they were.
    */
   takeDue(now: number, limit: number, accept: (task: StoredTask) => boolean): StoredTask[] {
-    this.promoteDue(now);
+    this.moveTo(now);
     const taken: StoredTask[] = [];
     const refused: StoredTask[] = [];
     while (taken.length < limit) {
@@ -56,17 +61,53 @@ export class QueueIndex {
     return taken;
   }
 
-  /** When the next task falls due: `now` if one is due already, null if none waits. */
-  nextDueAt(now: number, hasRefusedAll: boolean): number | null {
-    if (this.ready.size > 0 && !hasRefusedAll) return now;
-    return this.delayed.peek()?.scheduledAt ?? null;
+  /**
+   * When the next task accepted by `accept` falls due, after a `takeDue(now, …)`:
+   * `now` if one is due already, null if none waits. `readyRefused` says that
+   * takeDue refused every due task it left, which spares looking at them again.
+   */
+  nextDueAt(
+    now: number,
+    accept: (task: StoredTask) => boolean,
+    readyRefused: boolean,
+  ): number | null {
+    if (!readyRefused && findFirst(this.ready, accept) !== undefined) return now;
+    return findFirst(this.delayed, accept)?.scheduledAt ?? null;
   }
 
-  private promoteDue(now: number): void {
+  /** Moves the tasks due by `now` to `ready` and, if the clock stepped back, the others to `delayed`. */
+  private moveTo(now: number): void {
+    if (now < this.readyUpTo) {
+      const all: StoredTask[] = [];
+      for (let task = this.ready.pop(); task !== undefined; task = this.ready.pop()) all.push(task);
+      for (const task of all) (task.scheduledAt <= now ? this.ready : this.delayed).push(task);
+    }
     for (let next = this.delayed.peek(); next !== undefined && next.scheduledAt <= now;) {
       this.delayed.pop();
       this.ready.push(next);
       next = this.delayed.peek();
     }
+    this.readyUpTo = now;
   }
+}
+
+/** The first task of `heap` in its order that `accept` takes; the heap keeps all its tasks. */
+function findFirst(
+  heap: IndexedMinHeap<StoredTask>,
+  accept: (task: StoredTask) => boolean,
+): StoredTask | undefined {
+  const top = heap.peek();
+  if (top === undefined || accept(top)) return top;
+  const skipped: StoredTask[] = [];
+  let found: StoredTask | undefined;
+  for (let task = heap.pop(); task !== undefined; task = heap.pop()) {
+    if (accept(task)) {
+      found = task;
+      break;
+    }
+    skipped.push(task);
+  }
+  for (const task of skipped) heap.push(task);
+  if (found !== undefined) heap.push(found);
+  return found;
 }
