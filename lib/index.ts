@@ -18,7 +18,7 @@ export type {
   DelayedDecoratorOptions,
 } from './interfaces/task-decorator-options.interface.js';
 
-export { Scheduler, type BulkJob } from './core/scheduler.js';
+export { Scheduler } from './core/scheduler.js';
 export type {
   SchedulerOptions,
   QueueConfig,
@@ -26,7 +26,7 @@ export type {
   RetentionOptions,
 } from './core/options.js';
 export type { TaskHandler, TaskContext, TaskLogger, HandlerOptions } from './core/handler.js';
-export type { JobOptions } from './core/task-factory.js';
+export type { JobOptions, BulkJob } from './core/task-factory.js';
 export type {
   ScheduleOptions,
   CronJobOptions,

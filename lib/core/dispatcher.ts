@@ -242,7 +242,14 @@ export class Dispatcher {
             owner: this.ctx.coordinator.nodeId,
             attempt: record.attempts,
           },
-          set: { status: 'pending', startedAt: null, lockedBy: null, lockedUntil: null },
+          // The attempt never started: take back its count, so `attempts` stays "attempts started".
+          set: {
+            status: 'pending',
+            attempts: record.attempts - 1,
+            startedAt: null,
+            lockedBy: null,
+            lockedUntil: null,
+          },
         })
         .catch((error: unknown) =>
           this.ctx.logger.error(`releasing task ${record.id} failed: ${errorMessage(error)}`),

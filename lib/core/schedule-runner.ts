@@ -5,7 +5,7 @@ import { ScheduleNotFoundError } from './errors.js';
 import { errorMessage } from './logger.js';
 import type { ScheduleDefinition, ScheduleFactory } from './schedule-factory.js';
 import { firstFire } from './schedule-factory.js';
-import { fireId, fireRuleOf, nextFireAfter, recentFires } from './schedule-times.js';
+import { fireId, fireRuleOf, firesDue, nextFireAfter, sameRule } from './schedule-times.js';
 import type { TaskCommands } from './task-commands.js';
 import { toScheduleInfo, toTaskInfo } from './task-info.js';
 import { TimelineEntry } from './timeline.js';
@@ -198,19 +198,12 @@ export class ScheduleRunner {
     }
   }
 
-  /**
-   * Fires what is due. Late by any amount, the latest due fire runs; older
-   * ones are missed and follow the misfire policy ('run-all' runs up to
-   * `maxCatchUp` of them). At start, after downtime, 'skip' runs none.
-   */
+  /** Fires what is due (see firesDue for the misfire rules) and arms the next fire. */
   private fireDue(schedule: LiveSchedule, now: number, afterDowntime: boolean): void {
     const { record } = schedule;
     if (record.nextFireAt === null || this.live.get(record.id) !== schedule) return;
     const rule = fireRuleOf(record, schedule.cron);
-    const policy = record.misfire;
-    const max =
-      policy === 'run-all' ? record.maxCatchUp : afterDowntime && policy === 'skip' ? 0 : 1;
-    const fires = recentFires(rule, record.nextFireAt, now, max);
+    const fires = firesDue(record, rule, now, afterDowntime);
     if (fires.length > 0) record.lastFireAt = fires.at(-1)!;
     record.nextFireAt = nextFireAfter(rule, now);
     schedule.loaded = false;
@@ -292,13 +285,4 @@ export class ScheduleRunner {
       throw error;
     }
   }
-}
-
-function sameRule(a: ScheduleRecord, b: ScheduleRecord): boolean {
-  return (
-    a.kind === b.kind &&
-    a.expression === b.expression &&
-    a.intervalMs === b.intervalMs &&
-    a.timeZone === b.timeZone
-  );
 }

@@ -64,3 +64,31 @@ function firesBetween(cron: CronExpression, start: number, end: number, max: num
 export function fireId(scheduleId: string, fireAt: number): string {
   return `${scheduleId}@${new Date(fireAt).toISOString()}`;
 }
+
+/**
+ * The fire times to run now, from the schedule's next due fire up to `now`.
+ * Late by any amount, the latest due fire runs; older ones are missed and
+ * follow the misfire policy ('run-all' runs up to `maxCatchUp` of them).
+ * After downtime (a schedule loaded at start), 'skip' runs none.
+ */
+export function firesDue(
+  record: ScheduleRecord,
+  rule: FireRule,
+  now: number,
+  afterDowntime: boolean,
+): number[] {
+  if (record.nextFireAt === null) return [];
+  const policy = record.misfire;
+  const max = policy === 'run-all' ? record.maxCatchUp : afterDowntime && policy === 'skip' ? 0 : 1;
+  return recentFires(rule, record.nextFireAt, now, max);
+}
+
+/** Whether two schedules produce the same fire times. */
+export function sameRule(a: ScheduleRecord, b: ScheduleRecord): boolean {
+  return (
+    a.kind === b.kind &&
+    a.expression === b.expression &&
+    a.intervalMs === b.intervalMs &&
+    a.timeZone === b.timeZone
+  );
+}

@@ -3,7 +3,7 @@ import { AttemptRecorder } from './attempt-recorder.js';
 import { Dispatcher } from './dispatcher.js';
 import { parseDuration, type Duration } from './duration.js';
 import { createEngineContext, type EngineContext } from './engine-context.js';
-import { InvalidArgumentError, SchedulerStoppedError } from './errors.js';
+import { SchedulerStoppedError } from './errors.js';
 import { EventBus, type SchedulerEvent } from './events.js';
 import type { HandlerOptions, TaskHandler } from './handler.js';
 import { resolveQueueConfig, type QueueConfig, type SchedulerOptions } from './options.js';
@@ -19,7 +19,13 @@ import { shutDown } from './shutdown.js';
 import { ThroughputMeter } from './stats.js';
 import { StatsReporter } from './stats-reporter.js';
 import { TaskCommands } from './task-commands.js';
-import { TaskFactory, type AddRequest, type JobOptions } from './task-factory.js';
+import {
+  bulkRequests,
+  TaskFactory,
+  type AddRequest,
+  type BulkJob,
+  type JobOptions,
+} from './task-factory.js';
 import type {
   QueueInfo,
   ScheduleInfo,
@@ -28,13 +34,6 @@ import type {
   TaskInfo,
   TaskList,
 } from './types.js';
-
-/** One item of {@link Scheduler.enqueueBulk}. */
-export interface BulkJob {
-  task: string;
-  payload?: unknown;
-  opts?: JobOptions & { delay?: Duration };
-}
 
 type Phase = 'created' | 'started' | 'stopping' | 'stopped';
 
@@ -190,17 +189,7 @@ export class Scheduler {
 
   /** Adds many tasks at once: all are checked first, and none is added if one is invalid or a queue would overflow. */
   async enqueueBulk(jobs: readonly BulkJob[]): Promise<string[]> {
-    if (!Array.isArray(jobs)) throw new InvalidArgumentError('jobs', jobs, 'pass an array');
-    const requests = jobs.map(({ task, payload, opts = {} }): AddRequest => {
-      const { delay, ...options } = opts;
-      return {
-        taskName: task,
-        payload,
-        options,
-        delayMs: delay === undefined ? 0 : parseDuration(delay, 'delay'),
-      };
-    });
-    return this.add(requests);
+    return this.add(bulkRequests(jobs));
   }
 
   /** Cancels a task (waiting or running) or a schedule (no further fires). */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parsePositiveDuration, type Duration } from './duration.js';
+import { parseDuration, parsePositiveDuration, type Duration } from './duration.js';
 import type { EngineContext } from './engine-context.js';
 import { InvalidArgumentError } from './errors.js';
 import { LIMITS } from './options.js';
@@ -32,6 +32,23 @@ export interface AddRequest {
   payload?: unknown;
   options?: JobOptions;
   delayMs?: number;
+}
+
+/** One item of an `enqueueBulk` call. */
+export interface BulkJob {
+  task: string;
+  payload?: unknown;
+  opts?: JobOptions & { delay?: Duration };
+}
+
+/** The add requests of an `enqueueBulk` call. */
+export function bulkRequests(jobs: readonly BulkJob[]): AddRequest[] {
+  if (!Array.isArray(jobs)) throw new InvalidArgumentError('jobs', jobs, 'pass an array');
+  return jobs.map(({ task, payload, opts = {} }) => {
+    const { delay, ...options } = opts;
+    const delayMs = delay === undefined ? 0 : parseDuration(delay, 'delay');
+    return { taskName: task, payload, options, delayMs };
+  });
 }
 
 /**

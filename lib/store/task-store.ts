@@ -111,6 +111,7 @@ export type TaskPatch = Partial<
     | 'lockedBy'
     | 'lockedUntil'
     | 'nodeId'
+    | 'attempts'
   >
 >;
 

@@ -8,7 +8,8 @@
  *   repeated time, so that its real intervals are kept.
  */
 import { InvalidArgumentError, InvalidCronExpressionError } from '../errors.js';
-import { compilePattern, type CompiledPattern } from './compiled-pattern.js';
+import type { CompiledPattern } from './compiled-pattern.js';
+import { compilePattern } from './pattern-cache.js';
 import {
   daysFromCivil,
   localMsOf,

@@ -286,4 +286,5 @@ function applyPatch(task: StoredTask, set: TaskPatch): void {
   if (set.lockedBy !== undefined) task.lockedBy = set.lockedBy;
   if (set.lockedUntil !== undefined) task.lockedUntil = set.lockedUntil;
   if (set.nodeId !== undefined) task.nodeId = set.nodeId;
+  if (set.attempts !== undefined) task.attempts = set.attempts;
 }

@@ -1,9 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { CronExpression } from '../../../lib/core/cron/cron-expression.js';
-import {
-  compiledPatternCacheSize,
-  compilePattern,
-} from '../../../lib/core/cron/compiled-pattern.js';
+import { compiledPatternCacheSize, compilePattern } from '../../../lib/core/cron/pattern-cache.js';
 import { InvalidArgumentError, InvalidCronExpressionError } from '../../../lib/core/errors.js';
 
 const iso = (ms: number | null): string | null =>

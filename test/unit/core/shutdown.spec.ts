@@ -221,6 +221,7 @@ describe('stop()', () => {
     expect(job.runs).toHaveLength(0);
     expect(await store.getTask(id)).toMatchObject({
       status: 'pending',
+      attempts: 0,
       startedAt: null,
       lockedBy: null,
       lockedUntil: null,
