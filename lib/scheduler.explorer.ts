@@ -135,10 +135,14 @@ export class SchedulerExplorer implements OnModuleInit {
     return found;
   }
 
-  /** Registers a handler; its task name comes from @Task, else its first schedule's name, else the default. */
+  /**
+   * Registers a handler. Its task name comes from @Task's `name`; without
+   * @Task, from its first schedule's `name`; else it is the default.
+   */
   private register(item: Discovered): string {
     const { taskOptions = {} } = item;
-    const name = taskOptions.name ?? item.schedules[0]?.options.name ?? item.defaultName;
+    const scheduleName = item.taskOptions === undefined ? item.schedules[0]?.options.name : undefined;
+    const name = taskOptions.name ?? scheduleName ?? item.defaultName;
     this.check(item.location, 'task name', name, () =>
       this.engine.registerHandler(name, item.handler, taskOptions, item.origin),
     );

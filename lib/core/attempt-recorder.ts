@@ -5,7 +5,9 @@ import type { EngineContext } from './engine-context.js';
 import { errorMessage } from './logger.js';
 import type { ThroughputMeter } from './stats.js';
 import { toTaskInfo } from './task-info.js';
-import { FINISHED_STATUSES, type TaskRecord } from './types.js';
+import { FINISHED_STATUSES, type TaskRecord, type TaskStatus } from './types.js';
+
+const RUNNING: readonly TaskStatus[] = Object.freeze(['running']);
 
 /** What the recorder tells the rest of the engine. */
 export interface RecorderListener {
@@ -53,24 +55,23 @@ export class AttemptRecorder implements DispatchListener {
       random: this.ctx.random,
     });
     if (transition === null) return;
-    this.ctx.writer
-      .update({
+    this.ctx.writer.submit(
+      {
         id: attempt.id,
         expect: {
-          statuses: ['running'],
+          statuses: RUNNING,
           owner: this.ctx.coordinator.nodeId,
           attempt: attempt.record.attempts,
         },
         set: transition.set,
         appendAttempt: transition.attempt,
-      })
-      .then(
-        (applied) => this.written(attempt, transition, applied),
-        (error: unknown) =>
-          this.ctx.logger.error(
-            `recording the end of task ${attempt.record.name} ${attempt.id} failed: ${errorMessage(error)}; its lease will expire and it will be recovered`,
-          ),
-      );
+      },
+      (applied) => this.written(attempt, transition, applied),
+      (error) =>
+        this.ctx.logger.error(
+          `recording the end of task ${attempt.record.name} ${attempt.id} failed: ${errorMessage(error)}; its lease will expire and it will be recovered`,
+        ),
+    );
   }
 
   private written(attempt: ActiveAttempt, transition: AttemptTransition, applied: boolean): void {

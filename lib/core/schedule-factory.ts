@@ -5,12 +5,13 @@ import type { EngineContext } from './engine-context.js';
 import { InvalidArgumentError } from './errors.js';
 import { LIMITS } from './options.js';
 import { fireRuleOf, nextFireAfter } from './schedule-times.js';
-import type {
-  MisfirePolicy,
-  OverlapPolicy,
-  ScheduleKind,
-  ScheduleRecord,
-  TaskRecord,
+import {
+  NO_ATTEMPTS,
+  type MisfirePolicy,
+  type OverlapPolicy,
+  type ScheduleKind,
+  type ScheduleRecord,
+  type TaskRecord,
 } from './types.js';
 import { assertInteger, assertName, assertPriority, serializePayload } from './validation.js';
 
@@ -142,7 +143,7 @@ export class ScheduleFactory {
       nodeId: null,
       lockedBy: null,
       lockedUntil: null,
-      history: [],
+      history: NO_ATTEMPTS,
     };
   }
 }

@@ -28,6 +28,8 @@ export type FireInsert = 'inserted' | 'duplicate' | 'queue-full';
  * updates so that a concurrent change is detected, not overwritten.
  */
 export class TaskCommands {
+  private readonly capacities = new Map<string, Readonly<Record<string, number>>>();
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly factory: TaskFactory,
@@ -175,27 +177,44 @@ export class TaskCommands {
   }
 
   private insert(records: TaskRecord[], mode: 'unless-active' | 'once'): Promise<InsertResult> {
-    const capacity: Record<string, number> = {};
-    for (const record of records) {
-      capacity[record.queue] = this.ctx.queues.get(record.queue).config.maxSize;
-    }
+    const capacity = this.capacityOf(records);
     return this.ctx.writer.insert({ tasks: records, mode, capacity }).then((result) => {
-      if (result.ok) this.announce(records.filter((_, index) => result.outcomes[index]!.inserted));
+      if (!result.ok) return result;
+      if (records.length === 1) {
+        if (result.outcomes[0]!.inserted) this.announce(records);
+      } else {
+        this.announce(records.filter((_, index) => result.outcomes[index]!.inserted));
+      }
       return result;
     });
   }
 
+  /** Queue capacities for an insert; the single-queue case (every single add) reuses one object per queue. */
+  private capacityOf(records: readonly TaskRecord[]): Record<string, number> {
+    const first = records[0]?.queue;
+    if (first !== undefined && records.every((record) => record.queue === first)) {
+      let capacity = this.capacities.get(first);
+      if (capacity === undefined) {
+        capacity = Object.freeze({ [first]: this.ctx.queues.get(first).config.maxSize });
+        this.capacities.set(first, capacity);
+      }
+      return capacity;
+    }
+    const capacity: Record<string, number> = {};
+    for (const record of records) {
+      capacity[record.queue] = this.ctx.queues.get(record.queue).config.maxSize;
+    }
+    return capacity;
+  }
+
   /** Wakes the dispatcher (here and on other nodes) and tells listeners about new waiting tasks. */
   private announce(records: readonly TaskRecord[]): void {
-    const earliest = new Map<string, number>();
-    for (const record of records) {
-      const due = earliest.get(record.queue);
-      if (due === undefined || record.scheduledAt < due)
-        earliest.set(record.queue, record.scheduledAt);
-    }
-    for (const [queue, due] of earliest) {
-      this.dispatcher.noteDue(this.ctx.queues.get(queue), due);
-      this.ctx.coordinator.announceWork(queue, due);
+    if (records.length === 1) {
+      const { queue, scheduledAt } = records[0]!;
+      this.dispatcher.noteDue(this.ctx.queues.get(queue), scheduledAt);
+      this.ctx.coordinator.announceWork(queue, scheduledAt);
+    } else {
+      this.announceEarliest(records);
     }
     if (!this.ctx.events.listening) return;
     for (const record of records) {
@@ -205,6 +224,20 @@ export class TaskCommands {
         queue: record.queue,
         at: new Date(record.createdAt),
       });
+    }
+  }
+
+  /** One wake-up per queue, at its earliest new due time. */
+  private announceEarliest(records: readonly TaskRecord[]): void {
+    const earliest = new Map<string, number>();
+    for (const record of records) {
+      const due = earliest.get(record.queue);
+      if (due === undefined || record.scheduledAt < due)
+        earliest.set(record.queue, record.scheduledAt);
+    }
+    for (const [queue, due] of earliest) {
+      this.dispatcher.noteDue(this.ctx.queues.get(queue), due);
+      this.ctx.coordinator.announceWork(queue, due);
     }
   }
 }

@@ -3,7 +3,7 @@ import { parseDuration, parsePositiveDuration, type Duration } from './duration.
 import type { EngineContext } from './engine-context.js';
 import { InvalidArgumentError } from './errors.js';
 import { LIMITS } from './options.js';
-import type { TaskRecord } from './types.js';
+import { NO_ATTEMPTS, type TaskRecord } from './types.js';
 import {
   assertId,
   assertInteger,
@@ -98,7 +98,7 @@ export class TaskFactory {
       nodeId: null,
       lockedBy: null,
       lockedUntil: null,
-      history: [],
+      history: NO_ATTEMPTS,
     };
   }
 

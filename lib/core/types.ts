@@ -81,6 +81,9 @@ export interface TaskRecord {
   history: readonly AttemptRecord[];
 }
 
+/** The history of a task that has not finished an attempt yet: one shared, frozen empty list. */
+export const NO_ATTEMPTS: readonly AttemptRecord[] = Object.freeze([]);
+
 /** How many finished attempts a task keeps in its history (the newest ones). */
 export const MAX_ATTEMPT_HISTORY = 50;
 

@@ -31,10 +31,17 @@ export class WriteBatcher {
 
   /** Resolves to whether the fenced update applied, once it is durable. */
   update(update: TaskUpdate): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.updates.push({ item: update, resolve, reject });
-      this.schedule();
-    });
+    return new Promise((resolve, reject) => this.submit(update, resolve, reject));
+  }
+
+  /** update() with callbacks instead of a promise, for the once-per-task path. */
+  submit(
+    update: TaskUpdate,
+    onWritten: (applied: boolean) => void,
+    onError: (error: unknown) => void,
+  ): void {
+    this.updates.push({ item: update, resolve: onWritten, reject: onError });
+    this.schedule();
   }
 
   /** Resolves when every write accepted so far has been answered. */
