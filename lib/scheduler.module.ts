@@ -1,8 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { SchedulerMetadataAccessor } from './scheduler-metadata.accessor.js';
 import { SchedulerExplorer } from './scheduler.explorer.js';
-import { ConfigurableSchedulerModule } from './scheduler.module-definition.js';
+import {
+  ConfigurableSchedulerModule,
+  type SCHEDULER_OPTIONS_TYPE,
+} from './scheduler.module-definition.js';
 import { schedulerEngineProvider } from './scheduler.providers.js';
 import { SchedulerService } from './scheduler.service.js';
 import { TaskReferences } from './task-references.js';
@@ -24,4 +27,9 @@ import { TaskReferences } from './task-references.js';
   ],
   exports: [SchedulerService],
 })
-export class SchedulerModule extends ConfigurableSchedulerModule {}
+export class SchedulerModule extends ConfigurableSchedulerModule {
+  /** Every option has a default, so `SchedulerModule.forRoot()` is enough to start. */
+  static override forRoot(options: typeof SCHEDULER_OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

@@ -159,9 +159,11 @@ export class UnknownQueueError extends SchedulerError {
   constructor(
     readonly queue: unknown,
     known: readonly string[],
+    /** Who asked for the queue, when that helps find the mistake (e.g. "provider EmailTask"). */
+    namedBy?: string,
   ) {
     super(
-      `Unknown queue ${describeValue(queue)}; known queues: ${known.map((q) => JSON.stringify(q)).join(', ')}. Declare it in the 'queues' option or with createQueue().`,
+      `Unknown queue ${describeValue(queue)}${namedBy === undefined ? '' : ` (named by ${namedBy})`}; known queues: ${known.map((q) => JSON.stringify(q)).join(', ')}. Declare it in the 'queues' option or with createQueue().`,
     );
   }
 }

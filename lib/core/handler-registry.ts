@@ -1,5 +1,11 @@
 import { parsePositiveDuration } from './duration.js';
-import { DuplicateNameError, InvalidArgumentError, UnknownTaskError } from './errors.js';
+import {
+  DuplicateNameError,
+  InvalidArgumentError,
+  UnknownQueueError,
+  UnknownTaskError,
+} from './errors.js';
+import type { QueueRegistry } from './queue-registry.js';
 import type { HandlerOptions, TaskHandler } from './handler.js';
 import { LIMITS } from './options.js';
 import { assertInteger, assertName, assertPriority } from './validation.js';
@@ -89,5 +95,21 @@ export class HandlerRegistry {
 
   all(): RegisteredHandler[] {
     return [...this.byName.values()];
+  }
+
+  /**
+   * Checked at start rather than at registration, so that a queue may be
+   * created after its handlers are registered.
+   * @throws UnknownQueueError naming the handler, the queue and the known queues.
+   */
+  assertQueuesExist(queues: QueueRegistry): void {
+    for (const handler of this.byName.values()) {
+      if (handler.queue === null || queues.has(handler.queue)) continue;
+      throw new UnknownQueueError(
+        handler.queue,
+        queues.names(),
+        `${handler.origin}, task ${JSON.stringify(handler.name)}`,
+      );
+    }
   }
 }

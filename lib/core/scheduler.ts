@@ -117,8 +117,7 @@ export class Scheduler {
   async start(): Promise<void> {
     await this.init();
     if (this.phase !== 'created') return;
-    for (const handler of this.ctx.handlers.all())
-      if (handler.queue !== null) this.ctx.queues.get(handler.queue);
+    this.ctx.handlers.assertQueuesExist(this.ctx.queues);
     this.phase = 'started';
     this.ctx.timeline.start();
     this.schedules.start();
