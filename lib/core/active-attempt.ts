@@ -25,13 +25,16 @@ export type AttemptOutcome =
 /** Why an attempt's signal was aborted. */
 export type AbortKind = 'timeout' | 'cancel' | 'shutdown';
 
-/** Services an attempt needs. */
+/** Services an attempt needs, shared by every attempt, and where it reports its end. */
 export interface AttemptServices {
   clock: Clock;
   timeline: Timeline;
   logger: SchedulerLogger;
   abortGracePeriodMs: number;
+  settled(attempt: ActiveAttempt, outcome: AttemptOutcome): void;
 }
+
+const SUCCEEDED: AttemptOutcome = Object.freeze({ kind: 'succeeded' });
 
 /**
  * One running attempt of a task: it calls the handler, enforces the
@@ -55,7 +58,6 @@ export class ActiveAttempt {
     readonly queue: QueueRuntime,
     readonly timeoutMs: number | null,
     private readonly services: AttemptServices,
-    private readonly onSettled: (attempt: ActiveAttempt, outcome: AttemptOutcome) => void,
   ) {
     this.startedAt = services.clock.now();
     this.context = new AttemptContext(record, services.logger);
@@ -69,7 +71,7 @@ export class ActiveAttempt {
     return this.abortKind;
   }
 
-  /** Calls the handler; the outcome arrives through `onSettled`. */
+  /** Calls the handler; the outcome arrives through `services.settled`. */
   run(): void {
     if (this.timeoutMs !== null) {
       this.deadline = new TimelineEntry(() => this.abort('timeout'));
@@ -84,11 +86,11 @@ export class ActiveAttempt {
     }
     if (isPromiseLike(result)) {
       result.then(
-        () => this.settle({ kind: 'succeeded' }),
+        () => this.settle(SUCCEEDED),
         (error: unknown) => this.settle({ kind: 'failed', error }),
       );
     } else {
-      this.settle({ kind: 'succeeded' });
+      this.settle(SUCCEEDED);
     }
   }
 
@@ -130,7 +132,7 @@ export class ActiveAttempt {
     this.settled = true;
     if (this.deadline !== undefined) this.services.timeline.cancel(this.deadline);
     if (this.grace !== undefined) this.services.timeline.cancel(this.grace);
-    this.onSettled(this, this.finalOutcome(handlerOutcome));
+    this.services.settled(this, this.finalOutcome(handlerOutcome));
   }
 
   private finalOutcome(handlerOutcome: AttemptOutcome | null): AttemptOutcome {
@@ -143,7 +145,7 @@ export class ActiveAttempt {
         // Work that finished despite the shutdown is done; anything else runs again later.
         return handlerOutcome?.kind === 'succeeded' ? handlerOutcome : { kind: 'interrupted' };
       default:
-        return handlerOutcome ?? { kind: 'succeeded' };
+        return handlerOutcome ?? SUCCEEDED;
     }
   }
 }

@@ -1,5 +1,10 @@
 import type { ClaimResult } from '../store/task-store.js';
-import { ActiveAttempt, type AbortKind, type AttemptOutcome } from './active-attempt.js';
+import {
+  ActiveAttempt,
+  type AbortKind,
+  type AttemptOutcome,
+  type AttemptServices,
+} from './active-attempt.js';
 import type { EngineContext } from './engine-context.js';
 import { errorMessage } from './logger.js';
 import type { QueueRuntime } from './queue-registry.js';
@@ -34,10 +39,21 @@ export class Dispatcher {
   /** Attempts (`id#attempt`) cancelled while a claim that may hold them was unanswered: they must not start. */
   private readonly cancelledInClaim = new Set<string>();
 
+  /** Shared by every attempt (one object, not one per task). */
+  private readonly services: AttemptServices;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly listener: DispatchListener,
-  ) {}
+  ) {
+    this.services = {
+      clock: ctx.clock,
+      timeline: ctx.timeline,
+      logger: ctx.logger,
+      abortGracePeriodMs: ctx.options.abortGracePeriodMs,
+      settled: (attempt, outcome) => this.settled(attempt, outcome),
+    };
+  }
 
   /** Attempts running on this node. */
   get runningCount(): number {
@@ -197,19 +213,7 @@ export class Dispatcher {
   private startAttempt(queue: QueueRuntime, record: TaskRecord): void {
     const handler = this.ctx.handlers.get(record.name);
     const timeoutMs = record.timeoutMs ?? handler.timeoutMs ?? queue.config.timeoutMs;
-    const attempt = new ActiveAttempt(
-      record,
-      handler,
-      queue,
-      timeoutMs,
-      {
-        clock: this.ctx.clock,
-        timeline: this.ctx.timeline,
-        logger: this.ctx.logger,
-        abortGracePeriodMs: this.ctx.options.abortGracePeriodMs,
-      },
-      (settled, outcome) => this.settled(settled, outcome),
-    );
+    const attempt = new ActiveAttempt(record, handler, queue, timeoutMs, this.services);
     queue.running += 1;
     this.running += 1;
     this.attempts.set(record.id, attempt);

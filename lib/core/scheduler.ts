@@ -165,12 +165,16 @@ export class Scheduler {
     payload?: unknown,
     options?: JobOptions,
   ): Promise<string> {
-    const delayMs = parseDuration(delay, 'delay');
-    return (await this.add([{ taskName: task, payload, options, delayMs }]))[0]!;
+    return this.addOne({
+      taskName: task,
+      payload,
+      options,
+      delayMs: parseDuration(delay, 'delay'),
+    });
   }
 
-  async addImmediateJob(task: string, payload?: unknown, options?: JobOptions): Promise<string> {
-    return (await this.add([{ taskName: task, payload, options }]))[0]!;
+  addImmediateJob(task: string, payload?: unknown, options?: JobOptions): Promise<string> {
+    return this.addOne({ taskName: task, payload, options });
   }
 
   enqueue(task: string, payload?: unknown, options?: JobOptions): Promise<string> {
@@ -271,9 +275,20 @@ export class Scheduler {
   }
 
   private add(requests: readonly AddRequest[]): Promise<string[]> {
-    // The hot path: no extra await once the store is open.
     if (this.phase === 'started') return this.commands.add(requests);
     return this.ready('add tasks').then(() => this.commands.add(requests));
+  }
+
+  /** The hot path: no promise layer beyond the write's once started; bad input rejects. */
+  private addOne(request: AddRequest): Promise<string> {
+    if (this.phase !== 'started') {
+      return this.ready('add tasks').then(() => this.commands.addOne(request));
+    }
+    try {
+      return this.commands.addOne(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   private async upsertSchedule(

@@ -44,10 +44,33 @@ export class TaskCommands {
   add(requests: readonly AddRequest[]): Promise<string[]> {
     const now = this.ctx.clock.now();
     const records = requests.map((request) => this.factory.build(request, now));
-    return this.insert(records, 'unless-active').then((result) => this.added(records, result, now));
+    return this.insert(records, 'unless-active').then((result) => {
+      this.inserted(records, result);
+      this.assertInserted(records, result, now);
+      return result.outcomes.map((outcome, index) =>
+        outcome.inserted ? records[index]!.id : outcome.existing.id,
+      );
+    });
   }
 
-  private added(records: TaskRecord[], result: InsertResult, now: number): string[] {
+  /** add() of one task, without the arrays: the path of every single add. */
+  addOne(request: AddRequest): Promise<string> {
+    const now = this.ctx.clock.now();
+    const record = this.factory.build(request, now);
+    const records = [record];
+    return this.insert(records, 'unless-active').then((result) => {
+      this.inserted(records, result);
+      this.assertInserted(records, result, now);
+      const outcome = result.outcomes[0]!;
+      return outcome.inserted ? record.id : outcome.existing.id;
+    });
+  }
+
+  private assertInserted(
+    records: TaskRecord[],
+    result: InsertResult,
+    now: number,
+  ): asserts result is Extract<InsertResult, { ok: true }> {
     if (!result.ok) {
       const { queue, maxSize } = result.queueFull;
       this.ctx.events.emit({
@@ -59,14 +82,12 @@ export class TaskCommands {
       });
       throw new QueueFullError(queue, maxSize, records.length);
     }
-    return result.outcomes.map((outcome, index) =>
-      outcome.inserted ? records[index]!.id : outcome.existing.id,
-    );
   }
 
   /** Inserts a schedule's fire; a fire that exists already (in any state) is never added again. */
   async insertFire(record: TaskRecord): Promise<FireInsert> {
-    const result = await this.insert([record], 'once');
+    const records = [record];
+    const result = this.inserted(records, await this.insert(records, 'once'));
     if (!result.ok) return 'queue-full';
     return result.outcomes[0]!.inserted ? 'inserted' : 'duplicate';
   }
@@ -176,17 +197,20 @@ export class TaskCommands {
     return record;
   }
 
+  /** Writes the records; the caller passes the result through inserted() in its one continuation. */
   private insert(records: TaskRecord[], mode: 'unless-active' | 'once'): Promise<InsertResult> {
-    const capacity = this.capacityOf(records);
-    return this.ctx.writer.insert({ tasks: records, mode, capacity }).then((result) => {
-      if (!result.ok) return result;
-      if (records.length === 1) {
-        if (result.outcomes[0]!.inserted) this.announce(records);
-      } else {
-        this.announce(records.filter((_, index) => result.outcomes[index]!.inserted));
-      }
-      return result;
-    });
+    return this.ctx.writer.insert({ tasks: records, mode, capacity: this.capacityOf(records) });
+  }
+
+  /** After an insert: announces the tasks that were inserted; returns the result. */
+  private inserted(records: TaskRecord[], result: InsertResult): InsertResult {
+    if (!result.ok) return result;
+    if (records.length === 1) {
+      if (result.outcomes[0]!.inserted) this.announce(records);
+    } else {
+      this.announce(records.filter((_, index) => result.outcomes[index]!.inserted));
+    }
+    return result;
   }
 
   /** Queue capacities for an insert; the single-queue case (every single add) reuses one object per queue. */

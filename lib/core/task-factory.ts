@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { parseDuration, parsePositiveDuration, type Duration } from './duration.js';
 import type { EngineContext } from './engine-context.js';
+import { createTaskIdGenerator } from './task-ids.js';
 import { InvalidArgumentError } from './errors.js';
 import { LIMITS } from './options.js';
 import { NO_ATTEMPTS, type TaskRecord } from './types.js';
@@ -56,6 +56,8 @@ export function bulkRequests(jobs: readonly BulkJob[]): AddRequest[] {
  * fails here has changed nothing.
  */
 export class TaskFactory {
+  private readonly nextId = createTaskIdGenerator();
+
   constructor(private readonly ctx: EngineContext) {}
 
   build(request: AddRequest, now: number): TaskRecord {
@@ -109,6 +111,6 @@ export class TaskFactory {
   ): string {
     if (explicit !== undefined) return assertId('id', explicit);
     const derived = handlerId?.(payload);
-    return derived === undefined ? randomUUID() : assertId('id returned by id()', derived);
+    return derived === undefined ? this.nextId() : assertId('id returned by id()', derived);
   }
 }

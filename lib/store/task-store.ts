@@ -62,7 +62,7 @@ export type InsertOutcome = { inserted: true } | { inserted: false; existing: Ta
  * what the ones before it inserted.
  */
 export type InsertResult =
-  | { ok: true; outcomes: InsertOutcome[] }
+  | { ok: true; outcomes: readonly InsertOutcome[] }
   | { ok: false; queueFull: { queue: string; maxSize: number; waiting: number } };
 
 /**

@@ -24,9 +24,11 @@ import type {
 } from '../task-store.js';
 import { QueueIndex, type StoredTask } from './queue-index.js';
 import { copySchedule, copyTask, toStoredTask } from './records.js';
-import { StatusCounter } from './status-counter.js';
+import { count, StatusCounter } from './status-counter.js';
 
 const INSERTED: InsertOutcome = Object.freeze({ inserted: true });
+/** The answer to most inserts (one task, inserted): shared, as results are read-only. */
+const INSERTED_ONE: InsertResult = Object.freeze({ ok: true, outcomes: Object.freeze([INSERTED]) });
 
 /** Retention order: oldest completion first (a finished task without one counts as newest), then insertion. */
 const byCompletion = (a: StoredTask, b: StoredTask): boolean => {
@@ -71,9 +73,9 @@ export class MemoryTaskStore implements TaskStore {
     const accept = (task: StoredTask): boolean => request.names.has(task.name);
     const taken = index.takeDue(now, limit, accept);
     const claimed = taken.map((task) => {
-      this.counts.add(task.queue, task.name, task.status, -1);
+      count(task.counts, task.status, -1);
       task.status = 'running';
-      this.counts.add(task.queue, task.name, task.status, 1);
+      count(task.counts, task.status, 1);
       this.running.add(task);
       task.attempts += 1;
       task.startedAt = now;
@@ -215,15 +217,16 @@ export class MemoryTaskStore implements TaskStore {
       return { ok: false, queueFull: { queue: task.queue, maxSize, waiting } };
     }
     this.insert(task);
-    return { ok: true, outcomes: [INSERTED] };
+    return INSERTED_ONE;
   }
 
   private insert(record: TaskRecord): void {
     const previous = this.tasks.get(record.id);
     if (previous !== undefined) this.delete(previous);
-    const task = toStoredTask(record, (this.seq += 1));
+    const slot = this.counts.slot(record.queue, record.name);
+    const task = toStoredTask(record, (this.seq += 1), slot);
     this.tasks.set(task.id, task);
-    this.counts.add(task.queue, task.name, task.status, 1);
+    count(task.counts, task.status, 1);
     this.index(task);
   }
 
@@ -234,9 +237,9 @@ export class MemoryTaskStore implements TaskStore {
     if (expect.attempt !== undefined && task.attempts !== expect.attempt) return false;
     // Take the task out of its index before its keys change, and put it back under the new ones.
     this.unindex(task);
-    this.counts.add(task.queue, task.name, task.status, -1);
+    count(task.counts, task.status, -1);
     applyPatch(task, set);
-    this.counts.add(task.queue, task.name, task.status, 1);
+    count(task.counts, task.status, 1);
     this.index(task);
     if (appendAttempt !== undefined) {
       const kept =
@@ -270,7 +273,7 @@ export class MemoryTaskStore implements TaskStore {
 
   private delete(task: StoredTask): void {
     this.unindex(task);
-    this.counts.add(task.queue, task.name, task.status, -1);
+    count(task.counts, task.status, -1);
     this.tasks.delete(task.id);
   }
 }

@@ -4,6 +4,8 @@ import type { TaskRecord } from '../../core/types.js';
 /** A task record as the memory store keeps it: with its insertion order and heap slot. */
 export interface StoredTask extends TaskRecord, HeapNode {
   seq: number;
+  /** The status counts of this task's (queue, name), looked up once at insert. */
+  counts: Int32Array;
 }
 
 const byDueTime = (a: StoredTask, b: StoredTask): boolean =>
@@ -18,14 +20,15 @@ const byUrgency = (a: StoredTask, b: StoredTask): boolean =>
  * The waiting tasks of one queue. Tasks wait in `delayed` (by due time)
  * until they are due, then in `ready` (by priority, due time, insertion),
  * so that a high-priority task due tomorrow never hides one due now.
- * `ready` holds exactly the tasks due by the latest claim's `now`: a task is
- * never due by its creation time alone, and when the clock steps back the
- * tasks no longer due return to `delayed`.
+ * `ready` holds exactly the tasks due by `readyUpTo` (the latest claim's
+ * `now`, or the creation time of the latest immediate add); a claim whose
+ * `now` is earlier (the clock stepped back) returns the tasks not due by
+ * then to `delayed`.
  */
 export class QueueIndex {
   private readonly delayed = new IndexedMinHeap<StoredTask>(byDueTime);
   private readonly ready = new IndexedMinHeap<StoredTask>(byUrgency);
-  /** The `now` of the latest claim: the tasks due by then are in `ready`, the others in `delayed`. */
+  /** The tasks due by this time are in `ready`, the others in `delayed`. */
   private readyUpTo = Number.NEGATIVE_INFINITY;
 
   /** Waiting tasks, due or not. */
@@ -33,10 +36,19 @@ export class QueueIndex {
     return this.delayed.size + this.ready.size;
   }
 
-  /** Files a task; one already due by the latest claim's `now` goes straight to `ready`. */
+  /**
+   * Files a task. One due when it was created (an immediate add) goes
+   * straight to `ready`, after the delayed tasks due by then: most tasks never
+   * touch `delayed`.
+   */
   add(task: StoredTask): void {
-    if (task.scheduledAt <= this.readyUpTo) this.ready.push(task);
-    else this.delayed.push(task);
+    const dueBy = Math.max(this.readyUpTo, task.createdAt);
+    if (task.scheduledAt > dueBy) {
+      this.delayed.push(task);
+      return;
+    }
+    if (dueBy > this.readyUpTo) this.promote(dueBy);
+    this.ready.push(task);
   }
 
   /** Removes a task from whichever heap holds it. */
@@ -81,13 +93,19 @@ export class QueueIndex {
       const all: StoredTask[] = [];
       for (let task = this.ready.pop(); task !== undefined; task = this.ready.pop()) all.push(task);
       for (const task of all) (task.scheduledAt <= now ? this.ready : this.delayed).push(task);
+      this.readyUpTo = now;
     }
-    for (let next = this.delayed.peek(); next !== undefined && next.scheduledAt <= now;) {
+    this.promote(now);
+  }
+
+  /** Moves the delayed tasks due by `at` to `ready`. */
+  private promote(at: number): void {
+    for (let next = this.delayed.peek(); next !== undefined && next.scheduledAt <= at;) {
       this.delayed.pop();
       this.ready.push(next);
       next = this.delayed.peek();
     }
-    this.readyUpTo = now;
+    this.readyUpTo = at;
   }
 }
 

@@ -5,11 +5,17 @@ const STATUS_INDEX: Readonly<Record<TaskStatus, number>> = Object.fromEntries(
   TASK_STATUSES.map((status, index) => [status, index]),
 ) as Record<TaskStatus, number>;
 
+/** Adds `delta` to the count of `status` in a slot. */
+export function count(slot: Int32Array, status: TaskStatus, delta: number): void {
+  slot[STATUS_INDEX[status]]! += delta;
+}
+
 /** Task counts by queue, name and status, kept exact on every change so that reading them is O(groups). */
 export class StatusCounter {
   private readonly byQueue = new Map<string, Map<string, Int32Array>>();
 
-  add(queue: string, name: string, status: TaskStatus, delta: number): void {
+  /** The counts of one (queue, name), indexed by status: a task keeps it, so that a status change is one array write. */
+  slot(queue: string, name: string): Int32Array {
     let byName = this.byQueue.get(queue);
     if (byName === undefined) {
       byName = new Map();
@@ -20,7 +26,7 @@ export class StatusCounter {
       counts = new Int32Array(TASK_STATUSES.length);
       byName.set(name, counts);
     }
-    counts[STATUS_INDEX[status]]! += delta;
+    return counts;
   }
 
   rows(): TaskCount[] {
