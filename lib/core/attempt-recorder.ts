@@ -4,10 +4,14 @@ import type { DispatchListener } from './dispatcher.js';
 import type { EngineContext } from './engine-context.js';
 import { errorMessage } from './logger.js';
 import type { ThroughputMeter } from './stats.js';
+import type { WriteSink } from './write-batcher.js';
 import { toTaskInfo } from './task-info.js';
 import { FINISHED_STATUSES, type TaskRecord, type TaskStatus } from './types.js';
 
 const RUNNING: readonly TaskStatus[] = Object.freeze(['running']);
+const retryByPolicy = (): boolean => true;
+const failed = (outcome: AttemptOutcome): boolean =>
+  outcome.kind === 'failed' || outcome.kind === 'timed-out';
 
 /** What the recorder tells the rest of the engine. */
 export interface RecorderListener {
@@ -23,11 +27,25 @@ export interface RecorderListener {
  * `completed` can read the task as completed.
  */
 export class AttemptRecorder implements DispatchListener {
+  /** Answers the write of every attempt's end (one object, not two closures per task). */
+  private readonly sink: WriteSink<
+    boolean,
+    { attempt: ActiveAttempt; transition: AttemptTransition }
+  >;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly throughput: ThroughputMeter,
     private readonly listener: RecorderListener,
-  ) {}
+  ) {
+    this.sink = {
+      written: (applied, { attempt, transition }) => this.written(attempt, transition, applied),
+      failed: (error, { attempt }) =>
+        ctx.logger.error(
+          `recording the end of task ${attempt.record.name} ${attempt.id} failed: ${errorMessage(error)}; its lease will expire and it will be recovered`,
+        ),
+    };
+  }
 
   started(attempt: ActiveAttempt): void {
     if (!this.ctx.events.listening) return;
@@ -51,11 +69,12 @@ export class AttemptRecorder implements DispatchListener {
       nodeId: this.ctx.coordinator.nodeId,
       outcome,
       policy: attempt.queue.config.retry,
-      shouldRetry: (error) => this.askShouldRetry(attempt, error),
+      // The handler is only asked after a failure; a success allocates no closure for it.
+      shouldRetry: failed(outcome) ? (error) => this.askShouldRetry(attempt, error) : retryByPolicy,
       random: this.ctx.random,
     });
     if (transition === null) return;
-    this.ctx.writer.submit(
+    this.ctx.writer.submitUpdate(
       {
         id: attempt.id,
         expect: {
@@ -66,11 +85,8 @@ export class AttemptRecorder implements DispatchListener {
         set: transition.set,
         appendAttempt: transition.attempt,
       },
-      (applied) => this.written(attempt, transition, applied),
-      (error) =>
-        this.ctx.logger.error(
-          `recording the end of task ${attempt.record.name} ${attempt.id} failed: ${errorMessage(error)}; its lease will expire and it will be recovered`,
-        ),
+      this.sink,
+      { attempt, transition },
     );
   }
 
@@ -84,7 +100,7 @@ export class AttemptRecorder implements DispatchListener {
     const { record } = attempt;
     const status = transition.set.status!;
     if (FINISHED_STATUSES.includes(status)) {
-      this.throughput.record();
+      this.throughput.record(transition.attempt.finishedAt);
       this.listener.finished(record.id, record.scheduleId);
     } else {
       this.listener.waiting(record.queue, transition.set.scheduledAt!);

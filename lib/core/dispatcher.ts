@@ -1,3 +1,4 @@
+import type { CoordinatorSignals } from '../coordination/coordinator.js';
 import type { ClaimResult } from '../store/task-store.js';
 import {
   ActiveAttempt,
@@ -26,7 +27,7 @@ export interface DispatchListener {
  * most once per event-loop turn, so slots freed together are refilled by
  * one batched claim.
  */
-export class Dispatcher {
+export class Dispatcher implements CoordinatorSignals {
   private readonly attempts = new Map<string, ActiveAttempt>();
   private running = 0;
   private reserved = 0;
@@ -74,6 +75,22 @@ export class Dispatcher {
     for (const queue of this.ctx.queues.all()) this.ctx.timeline.cancel(queue.wake);
   }
 
+  /** Pauses (or resumes) starting tasks of a queue. @throws UnknownQueueError */
+  pauseQueue(name: string, paused: boolean): void {
+    this.ctx.queues.get(name).paused = paused;
+    if (!paused) this.schedulePump();
+  }
+
+  /** Work of a queue (by name) may be due at `dueAt`; queues this node does not have are ignored. */
+  workAvailable(queue: string, dueAt: number): void {
+    if (this.ctx.queues.has(queue)) this.noteDue(this.ctx.queues.get(queue), dueAt);
+  }
+
+  /** Another node asks to abort a task this node may be running. */
+  cancelRequested(taskId: string): void {
+    this.attempts.get(taskId)?.abort('cancel');
+  }
+
   /** A task of `queue` may be due at `at`: wake up then (or now). */
   noteDue(queue: QueueRuntime, at: number): void {
     queue.noteDue(at);
@@ -81,11 +98,11 @@ export class Dispatcher {
     else if (this.dispatching) this.ctx.timeline.schedule(queue.wake, queue.dueAt ?? at);
   }
 
-  /** Runs a pump on the next turn of the event loop (once, however often asked). */
+  /** Runs a pump soon (once, however often asked meanwhile): slots freed together are refilled by one claim. */
   schedulePump(): void {
     if (this.pumpScheduled || !this.dispatching) return;
     this.pumpScheduled = true;
-    setImmediate(() => {
+    this.ctx.soon.run(() => {
       this.pumpScheduled = false;
       this.pump();
     });

@@ -8,6 +8,7 @@ import { HandlerRegistry } from './handler-registry.js';
 import { consoleLogger, errorMessage, type SchedulerLogger } from './logger.js';
 import { resolveOptions, type ResolvedOptions, type SchedulerOptions } from './options.js';
 import { QueueRegistry, type QueueRuntime } from './queue-registry.js';
+import { Soon } from './soon.js';
 import { Timeline } from './timeline.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -25,6 +26,8 @@ export interface EngineContext {
   readonly queues: QueueRegistry;
   readonly handlers: HandlerRegistry;
   readonly random: () => number;
+  /** Schedules engine work without starving I/O. */
+  readonly soon: Soon;
 }
 
 /**
@@ -49,12 +52,15 @@ export function createEngineContext(
   const logger = options.logger ?? consoleLogger;
   const store = options.store ?? new MemoryTaskStore();
   const queues = new QueueRegistry(onQueueWake);
+  const soon = new Soon();
   for (const queue of resolved.queues) queues.add(queue);
   return {
     options: resolved,
     clock,
     store,
-    writer: new WriteBatcher(store),
+    writer: new WriteBatcher(store, soon, (error) =>
+      logger.error(`handling a store answer failed: ${errorMessage(error)}`),
+    ),
     coordinator,
     timeline: new Timeline(clock, (error) =>
       logger.error(`a timer callback failed: ${errorMessage(error)}`),
@@ -64,5 +70,6 @@ export function createEngineContext(
     queues,
     handlers: new HandlerRegistry(),
     random: options.random ?? Math.random,
+    soon,
   };
 }

@@ -6,7 +6,7 @@ import { errorMessage } from './logger.js';
 import type { ScheduleDefinition, ScheduleFactory } from './schedule-factory.js';
 import { firstFire } from './schedule-factory.js';
 import { fireId, fireRuleOf, firesDue, nextFireAfter, sameRule } from './schedule-times.js';
-import type { TaskCommands } from './task-commands.js';
+import type { TaskAdder } from './task-adder.js';
 import { toScheduleInfo, toTaskInfo } from './task-info.js';
 import { TimelineEntry } from './timeline.js';
 import type { ScheduleInfo, ScheduleRecord } from './types.js';
@@ -37,7 +37,7 @@ export class ScheduleRunner {
   constructor(
     private readonly ctx: EngineContext,
     private readonly factory: ScheduleFactory,
-    private readonly commands: TaskCommands,
+    private readonly adder: TaskAdder,
   ) {}
 
   /** Loads the store's schedules; call before start(). */
@@ -261,7 +261,7 @@ export class ScheduleRunner {
       if (!(await this.ctx.coordinator.claimFire(record.id, fireAt)))
         return void schedule.active.delete(id);
       const task = this.factory.fireTask(record, id, fireAt, now);
-      const outcome = await this.commands.insertFire(task);
+      const outcome = await this.adder.insertFire(task);
       if (outcome !== 'inserted') {
         schedule.active.delete(id);
         if (outcome === 'queue-full') {

@@ -18,6 +18,7 @@ import { ScheduleRunner } from './schedule-runner.js';
 import { shutDown } from './shutdown.js';
 import { ThroughputMeter } from './stats.js';
 import { StatsReporter } from './stats-reporter.js';
+import { TaskAdder } from './task-adder.js';
 import { TaskCommands } from './task-commands.js';
 import {
   bulkRequests,
@@ -48,6 +49,7 @@ export class Scheduler {
   private readonly ctx: EngineContext;
   private readonly dispatcher: Dispatcher;
   private readonly commands: TaskCommands;
+  private readonly adder: TaskAdder;
   private readonly schedules: ScheduleRunner;
   private readonly retention: Retention;
   private readonly reporter: StatsReporter;
@@ -63,16 +65,14 @@ export class Scheduler {
     this.retention = new Retention(this.ctx);
     const recorder = new AttemptRecorder(this.ctx, throughput, {
       finished: (taskId, scheduleId) => this.finished(taskId, scheduleId),
-      waiting: (queue, dueAt) => this.dispatcher.noteDue(this.ctx.queues.get(queue), dueAt),
+      waiting: (queue, dueAt) => this.dispatcher.workAvailable(queue, dueAt),
     });
     this.dispatcher = new Dispatcher(this.ctx, recorder);
-    this.commands = new TaskCommands(
-      this.ctx,
-      new TaskFactory(this.ctx),
-      this.dispatcher,
-      (record) => this.finished(record.id, record.scheduleId),
+    this.adder = new TaskAdder(this.ctx, new TaskFactory(this.ctx), this.dispatcher);
+    this.commands = new TaskCommands(this.ctx, this.adder, this.dispatcher, (record) =>
+      this.finished(record.id, record.scheduleId),
     );
-    this.schedules = new ScheduleRunner(this.ctx, new ScheduleFactory(this.ctx), this.commands);
+    this.schedules = new ScheduleRunner(this.ctx, new ScheduleFactory(this.ctx), this.adder);
     this.reporter = new StatsReporter(this.ctx, throughput, clock.now());
     this.events$ = this.events.events$;
   }
@@ -101,13 +101,7 @@ export class Scheduler {
   init(): Promise<void> {
     this.opening ??= (async () => {
       await this.ctx.store.open();
-      await this.ctx.coordinator.start({
-        workAvailable: (queue, dueAt) => {
-          if (this.ctx.queues.has(queue))
-            this.dispatcher.noteDue(this.ctx.queues.get(queue), dueAt);
-        },
-        cancelRequested: (taskId) => void this.dispatcher.find(taskId)?.abort('cancel'),
-      });
+      await this.ctx.coordinator.start(this.dispatcher);
       await this.schedules.load();
     })();
     return this.opening;
@@ -165,12 +159,8 @@ export class Scheduler {
     payload?: unknown,
     options?: JobOptions,
   ): Promise<string> {
-    return this.addOne({
-      taskName: task,
-      payload,
-      options,
-      delayMs: parseDuration(delay, 'delay'),
-    });
+    const delayMs = parseDuration(delay, 'delay');
+    return this.addOne({ taskName: task, payload, options, delayMs });
   }
 
   addImmediateJob(task: string, payload?: unknown, options?: JobOptions): Promise<string> {
@@ -192,7 +182,9 @@ export class Scheduler {
 
   /** Adds many tasks at once: all are checked first, and none is added if one is invalid or a queue would overflow. */
   async enqueueBulk(jobs: readonly BulkJob[]): Promise<string[]> {
-    return this.add(bulkRequests(jobs));
+    const requests = bulkRequests(jobs);
+    if (this.phase !== 'started') await this.ready('add tasks');
+    return this.adder.add(requests);
   }
 
   /** Cancels a task (waiting or running) or a schedule (no further fires). */
@@ -266,26 +258,20 @@ export class Scheduler {
 
   /** Stops starting tasks of a queue; running ones finish, adds are still accepted. */
   async pauseQueue(name: string): Promise<void> {
-    this.ctx.queues.get(name).paused = true;
+    this.dispatcher.pauseQueue(name, true);
   }
 
   async resumeQueue(name: string): Promise<void> {
-    this.ctx.queues.get(name).paused = false;
-    this.dispatcher.schedulePump();
-  }
-
-  private add(requests: readonly AddRequest[]): Promise<string[]> {
-    if (this.phase === 'started') return this.commands.add(requests);
-    return this.ready('add tasks').then(() => this.commands.add(requests));
+    this.dispatcher.pauseQueue(name, false);
   }
 
   /** The hot path: no promise layer beyond the write's once started; bad input rejects. */
   private addOne(request: AddRequest): Promise<string> {
     if (this.phase !== 'started') {
-      return this.ready('add tasks').then(() => this.commands.addOne(request));
+      return this.ready('add tasks').then(() => this.adder.addOne(request));
     }
     try {
-      return this.commands.addOne(request);
+      return this.adder.addOne(request);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -44,14 +44,15 @@ export class ThroughputMeter {
     this.bucketSecond = Math.floor(startedAt / 1000);
   }
 
-  record(count = 1): void {
-    this.advance();
-    this.buckets[this.bucketSecond % ThroughputMeter.WINDOW_SECONDS]! += count;
+  /** Counts one task finished at `at` (the caller's clock reading, so no second one here). */
+  record(at: number): void {
+    this.advance(at);
+    this.buckets[this.bucketSecond % ThroughputMeter.WINDOW_SECONDS]! += 1;
   }
 
   /** Rate over the last minute, or over the uptime if that is shorter. */
   perSecond(): number {
-    this.advance();
+    this.advance(this.clock.now());
     let total = 0;
     for (const count of this.buckets) total += count;
     const elapsedSeconds = Math.min(
@@ -61,8 +62,8 @@ export class ThroughputMeter {
     return total / elapsedSeconds;
   }
 
-  private advance(): void {
-    const second = Math.floor(this.clock.now() / 1000);
+  private advance(now: number): void {
+    const second = Math.floor(now / 1000);
     const steps = Math.min(second - this.bucketSecond, ThroughputMeter.WINDOW_SECONDS);
     for (let i = 1; i <= steps; i += 1) {
       this.buckets[(this.bucketSecond + i) % ThroughputMeter.WINDOW_SECONDS] = 0;

@@ -26,6 +26,8 @@ export interface JobOptions {
   timeout?: Duration;
 }
 
+const NO_OPTIONS: JobOptions = Object.freeze({});
+
 /** One add, as the engine receives it. */
 export interface AddRequest {
   taskName: string;
@@ -44,10 +46,11 @@ export interface BulkJob {
 /** The add requests of an `enqueueBulk` call. */
 export function bulkRequests(jobs: readonly BulkJob[]): AddRequest[] {
   if (!Array.isArray(jobs)) throw new InvalidArgumentError('jobs', jobs, 'pass an array');
-  return jobs.map(({ task, payload, opts = {} }) => {
+  return jobs.map(({ task, payload, opts }) => {
+    // Copy the options only when there is a delay to take out of them.
+    if (opts?.delay === undefined) return { taskName: task, payload, options: opts, delayMs: 0 };
     const { delay, ...options } = opts;
-    const delayMs = delay === undefined ? 0 : parseDuration(delay, 'delay');
-    return { taskName: task, payload, options, delayMs };
+    return { taskName: task, payload, options, delayMs: parseDuration(delay, 'delay') };
   });
 }
 
@@ -62,7 +65,7 @@ export class TaskFactory {
 
   build(request: AddRequest, now: number): TaskRecord {
     const handler = this.ctx.handlers.get(request.taskName);
-    const options = request.options ?? {};
+    const options = request.options ?? NO_OPTIONS;
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('options', options, 'pass an object');
     }

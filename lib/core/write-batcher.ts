@@ -1,46 +1,77 @@
 import type { InsertRequest, InsertResult, TaskStore, TaskUpdate } from '../store/task-store.js';
+import type { Soon } from './soon.js';
 
-interface Pending<T, R> {
+/**
+ * Receives the answer to a write. One sink serves every write of its kind,
+ * with a per-write `context`: the hot paths allocate no closure per task.
+ */
+export interface WriteSink<R, C> {
+  written(result: R, context: C): void;
+  failed(error: unknown, context: C): void;
+}
+
+interface Pending<T, R, C> {
   item: T;
+  sink: WriteSink<R, C>;
+  context: C;
+}
+
+interface Settlers<R> {
   resolve(result: R): void;
   reject(error: unknown): void;
 }
 
+/** The sink behind the promise-returning methods. */
+const settle: WriteSink<never, Settlers<unknown>> = {
+  written: (result, { resolve }) => resolve(result),
+  failed: (error, { reject }) => reject(error),
+};
+
 /**
- * Groups the store writes of one event-loop turn into one call, so that a
+ * Groups the store writes made close together into one call, so that a
  * SQL store can commit a whole burst in one transaction. Batches go out one
  * at a time, in order: writes made while a batch is in flight form the next
  * batch, which both keeps writes to one task in order and lets batches grow
  * exactly when the store is the bottleneck.
  */
 export class WriteBatcher {
-  private inserts: Pending<InsertRequest, InsertResult>[] = [];
-  private updates: Pending<TaskUpdate, boolean>[] = [];
+  private inserts: Pending<InsertRequest, InsertResult, unknown>[] = [];
+  private updates: Pending<TaskUpdate, boolean, unknown>[] = [];
   private scheduled = false;
   private inFlight: Promise<void> | null = null;
 
-  constructor(private readonly store: TaskStore) {}
+  constructor(
+    private readonly store: TaskStore,
+    private readonly soon: Soon,
+    /** Where a sink that throws is reported: its error must not stop the other answers. */
+    private readonly onSinkError: (error: unknown) => void,
+  ) {}
 
   /** Resolves once the insert is durable in the store. */
   insert(request: InsertRequest): Promise<InsertResult> {
-    return new Promise((resolve, reject) => {
-      this.inserts.push({ item: request, resolve, reject });
-      this.schedule();
-    });
+    return new Promise((resolve, reject) =>
+      this.submitInsert(request, settle, { resolve, reject }),
+    );
   }
 
   /** Resolves to whether the fenced update applied, once it is durable. */
   update(update: TaskUpdate): Promise<boolean> {
-    return new Promise((resolve, reject) => this.submit(update, resolve, reject));
+    return new Promise((resolve, reject) => this.submitUpdate(update, settle, { resolve, reject }));
   }
 
-  /** update() with callbacks instead of a promise, for the once-per-task path. */
-  submit(
-    update: TaskUpdate,
-    onWritten: (applied: boolean) => void,
-    onError: (error: unknown) => void,
-  ): void {
-    this.updates.push({ item: update, resolve: onWritten, reject: onError });
+  /** insert() answering a sink instead of a promise. */
+  submitInsert<C>(request: InsertRequest, sink: WriteSink<InsertResult, C>, context: C): void {
+    this.inserts.push({ item: request, sink, context } as Pending<
+      InsertRequest,
+      InsertResult,
+      unknown
+    >);
+    this.schedule();
+  }
+
+  /** update() answering a sink instead of a promise. */
+  submitUpdate<C>(update: TaskUpdate, sink: WriteSink<boolean, C>, context: C): void {
+    this.updates.push({ item: update, sink, context } as Pending<TaskUpdate, boolean, unknown>);
     this.schedule();
   }
 
@@ -54,7 +85,7 @@ export class WriteBatcher {
   private schedule(): void {
     if (this.scheduled || this.inFlight !== null) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.soon.run(() => {
       this.scheduled = false;
       this.flush();
     });
@@ -73,24 +104,36 @@ export class WriteBatcher {
   }
 
   private async write(
-    inserts: Pending<InsertRequest, InsertResult>[],
-    updates: Pending<TaskUpdate, boolean>[],
+    inserts: Pending<InsertRequest, InsertResult, unknown>[],
+    updates: Pending<TaskUpdate, boolean, unknown>[],
   ): Promise<void> {
     // Inserts first: an update in the same batch may concern a task inserted in it.
     if (inserts.length > 0) {
-      await settle(inserts, () => this.store.insertTasks(inserts.map((p) => p.item)));
+      await this.answer(inserts, () => this.store.insertTasks(inserts.map((p) => p.item)));
     }
     if (updates.length > 0) {
-      await settle(updates, () => this.store.updateTasks(updates.map((p) => p.item)));
+      await this.answer(updates, () => this.store.updateTasks(updates.map((p) => p.item)));
     }
   }
-}
 
-async function settle<T, R>(pending: Pending<T, R>[], write: () => Promise<R[]>): Promise<void> {
-  try {
-    const values = await write();
-    pending.forEach((p, index) => p.resolve(values[index]!));
-  } catch (error) {
-    for (const p of pending) p.reject(error);
+  private async answer<T, R>(
+    pending: Pending<T, R, unknown>[],
+    write: () => Promise<readonly R[]>,
+  ): Promise<void> {
+    let results: readonly R[] | undefined;
+    let failure: unknown;
+    try {
+      results = await write();
+    } catch (error) {
+      failure = error;
+    }
+    pending.forEach((p, index) => {
+      try {
+        if (results === undefined) p.sink.failed(failure, p.context);
+        else p.sink.written(results[index]!, p.context);
+      } catch (error) {
+        this.onSinkError(error);
+      }
+    });
   }
 }

@@ -89,7 +89,6 @@ describe('class handlers', () => {
       queue: 'mail',
       priority: 5,
       maxRetries: 2,
-      status: 'pending',
     });
     await clock.advance(0);
     expect(log.runs).toHaveLength(1);

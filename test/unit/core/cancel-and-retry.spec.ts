@@ -194,12 +194,15 @@ describe('retryTask', () => {
     await h.clock.advance(5_000);
     expect(await h.task(id)).toMatchObject({ status: 'failed', attempts: 2 });
 
+    // Paused, so that the re-queued task can be seen before a worker takes it.
+    await h.scheduler.pauseQueue('q');
     await h.scheduler.retryTask(id);
     expect(await h.task(id)).toMatchObject({
       status: 'pending',
       completedAt: null,
       scheduledAt: new Date(T0 + 5_000),
     });
+    await h.scheduler.resumeQueue('q');
     await h.clock.advance(5_000);
 
     expect(task.runs.map((run) => [run.attempt, run.at - T0])).toEqual([
