@@ -1,6 +1,4 @@
-import { IndexedMinHeap } from '../../core/min-heap.js';
 import {
-  ACTIVE_STATUSES,
   MAX_ATTEMPT_HISTORY,
   type ScheduleRecord,
   type TaskRecord,
@@ -22,7 +20,9 @@ import type {
   TaskStore,
   TaskUpdate,
 } from '../task-store.js';
-import { QueueIndex, type StoredTask } from './queue-index.js';
+import { OrderedLane } from './ordered-lane.js';
+import { QueueIndex } from './queue-index.js';
+import type { StoredTask } from './stored-task.js';
 import { copySchedule, copyTask, toStoredTask } from './records.js';
 import { count, StatusCounter } from './status-counter.js';
 
@@ -38,22 +38,24 @@ const byCompletion = (a: StoredTask, b: StoredTask): boolean => {
 };
 
 const isWaiting = (status: TaskStatus): boolean => status === 'pending' || status === 'retrying';
+const isActive = (status: TaskStatus): boolean => isWaiting(status) || status === 'running';
 const isFinished = (status: TaskStatus): boolean =>
   status === 'completed' || status === 'failed' || status === 'cancelled';
 
 /**
  * The in-process store: the default, and the reference the SQL stores are
  * measured against. Everything is indexed so that each operation costs
- * O(log n) or less: waiting tasks sit in per-queue heaps, finished ones in a
- * heap by completion time for retention, and counts are kept exact as they change.
+ * O(log n) or less, O(1) on the common paths: waiting tasks sit in per-queue
+ * indexes (a heap of delayed ones, lanes of due ones), finished ones in a
+ * lane by completion time for retention, and counts are kept exact as they change.
  * Nothing survives the process.
  */
 export class MemoryTaskStore implements TaskStore {
   private readonly tasks = new Map<string, StoredTask>();
   private readonly queues = new Map<string, QueueIndex>();
   private readonly running = new Set<StoredTask>();
-  /** Finished tasks, oldest completedAt first: retention removes from the top. */
-  private readonly finished = new IndexedMinHeap<StoredTask>(byCompletion);
+  /** Finished tasks, oldest completedAt first: retention removes from the front. */
+  private readonly finished = new OrderedLane<StoredTask>(byCompletion);
   private readonly counts = new StatusCounter();
   private readonly schedules = new Map<string, ScheduleRecord>();
   private seq = 0;
@@ -124,8 +126,8 @@ export class MemoryTaskStore implements TaskStore {
     const all = [...this.tasks.values()];
     const matches: StoredTask[] = [];
     // Walking the map (insertion order; a replaced task is re-inserted) backwards lists the latest
-    // inserted first; the stable sort then puts the newest creation time first. Creation times almost
-    // always follow insertion already, and the sort checks an ordered run in one pass.
+    // inserted first, which the sort (newest creation, then latest insertion) almost always finds
+    // in order already. `seq` decides ties, as a task restored by a refused group is re-inserted late.
     for (let i = all.length - 1; i >= 0; i -= 1) {
       const task = all[i]!;
       if (statuses !== undefined && !statuses.has(task.status)) continue;
@@ -133,7 +135,7 @@ export class MemoryTaskStore implements TaskStore {
       if (query.name !== undefined && task.name !== query.name) continue;
       matches.push(task);
     }
-    matches.sort((a, b) => b.createdAt - a.createdAt);
+    matches.sort((a, b) => b.createdAt - a.createdAt || b.seq - a.seq);
     const page = matches.slice(query.offset, query.offset + query.limit).map(copyTask);
     return { tasks: page, total: matches.length };
   }
@@ -175,40 +177,49 @@ export class MemoryTaskStore implements TaskStore {
     return [...this.schedules.values()].map(copySchedule);
   }
 
+  /**
+   * Inserts as it goes and undoes everything if a queue overflows (rare),
+   * rather than staging the group in maps first (every bulk add).
+   */
   private insertGroup(request: InsertRequest): InsertResult {
     if (request.tasks.length === 1) return this.insertOne(request, request.tasks[0]!);
-    const outcomes: InsertOutcome[] = new Array<InsertOutcome>(request.tasks.length);
-    const accepted = new Map<string, TaskRecord>();
-    const added = new Map<string, number>();
-    request.tasks.forEach((task, index) => {
-      const existing = accepted.get(task.id) ?? this.tasks.get(task.id);
-      const wins =
-        existing !== undefined &&
-        (request.mode === 'once' || ACTIVE_STATUSES.includes(existing.status));
-      if (wins) {
+    const outcomes = new Array<InsertOutcome>(request.tasks.length);
+    const inserted: StoredTask[] = [];
+    const replaced: StoredTask[] = [];
+    for (const [index, task] of request.tasks.entries()) {
+      const existing = this.tasks.get(task.id);
+      if (existing !== undefined && (request.mode === 'once' || isActive(existing.status))) {
         outcomes[index] = { inserted: false, existing: copyTask(existing) };
-        return;
+        continue;
       }
-      accepted.set(task.id, task);
+      const maxSize = request.capacity[task.queue] ?? Number.POSITIVE_INFINITY;
+      const waiting = this.queues.get(task.queue)?.size ?? 0;
+      if (isWaiting(task.status) && waiting + 1 > maxSize) {
+        const ours = inserted.filter((t) => t.queue === task.queue && isWaiting(t.status)).length;
+        this.undo(inserted, replaced);
+        return { ok: false, queueFull: { queue: task.queue, maxSize, waiting: waiting - ours } };
+      }
+      if (existing !== undefined) replaced.push(existing);
+      inserted.push(this.insert(task));
       outcomes[index] = INSERTED;
-      if (isWaiting(task.status)) added.set(task.queue, (added.get(task.queue) ?? 0) + 1);
-    });
-    for (const [queue, count] of added) {
-      const maxSize = request.capacity[queue] ?? Number.POSITIVE_INFINITY;
-      const waiting = this.queues.get(queue)?.size ?? 0;
-      if (waiting + count > maxSize) return { ok: false, queueFull: { queue, maxSize, waiting } };
     }
-    for (const task of accepted.values()) this.insert(task);
     return { ok: true, outcomes };
+  }
+
+  /** Takes back a refused group's inserts and restores the finished tasks they replaced. */
+  private undo(inserted: readonly StoredTask[], replaced: readonly StoredTask[]): void {
+    for (const task of inserted) this.delete(task);
+    for (const task of replaced) {
+      this.tasks.set(task.id, task);
+      count(task.counts, task.status, 1);
+      this.index(task);
+    }
   }
 
   /** insertGroup for the common single add, without its bookkeeping maps. */
   private insertOne(request: InsertRequest, task: TaskRecord): InsertResult {
     const existing = this.tasks.get(task.id);
-    if (
-      existing !== undefined &&
-      (request.mode === 'once' || ACTIVE_STATUSES.includes(existing.status))
-    ) {
+    if (existing !== undefined && (request.mode === 'once' || isActive(existing.status))) {
       return { ok: true, outcomes: [{ inserted: false, existing: copyTask(existing) }] };
     }
     const maxSize = request.capacity[task.queue] ?? Number.POSITIVE_INFINITY;
@@ -220,7 +231,7 @@ export class MemoryTaskStore implements TaskStore {
     return INSERTED_ONE;
   }
 
-  private insert(record: TaskRecord): void {
+  private insert(record: TaskRecord): StoredTask {
     const previous = this.tasks.get(record.id);
     if (previous !== undefined) this.delete(previous);
     const slot = this.counts.slot(record.queue, record.name);
@@ -228,6 +239,7 @@ export class MemoryTaskStore implements TaskStore {
     this.tasks.set(task.id, task);
     count(task.counts, task.status, 1);
     this.index(task);
+    return task;
   }
 
   private applyUpdate({ id, expect, set, appendAttempt }: TaskUpdate): boolean {

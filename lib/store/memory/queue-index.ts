@@ -1,24 +1,13 @@
-import { IndexedMinHeap, type HeapNode } from '../../core/min-heap.js';
-import type { TaskRecord } from '../../core/types.js';
-
-/** A task record as the memory store keeps it: with its insertion order and heap slot. */
-export interface StoredTask extends TaskRecord, HeapNode {
-  seq: number;
-  /** The status counts of this task's (queue, name), looked up once at insert. */
-  counts: Int32Array;
-}
+import { IndexedMinHeap } from '../../core/min-heap.js';
+import { ReadyLanes } from './ready-lanes.js';
+import type { StoredTask } from './stored-task.js';
 
 const byDueTime = (a: StoredTask, b: StoredTask): boolean =>
   a.scheduledAt < b.scheduledAt || (a.scheduledAt === b.scheduledAt && a.seq < b.seq);
 
-const byUrgency = (a: StoredTask, b: StoredTask): boolean =>
-  a.priority > b.priority ||
-  (a.priority === b.priority &&
-    (a.scheduledAt < b.scheduledAt || (a.scheduledAt === b.scheduledAt && a.seq < b.seq)));
-
 /**
- * The waiting tasks of one queue. Tasks wait in `delayed` (by due time)
- * until they are due, then in `ready` (by priority, due time, insertion),
+ * The waiting tasks of one queue. Tasks wait in `delayed` (a heap by due
+ * time) until they are due, then in `ready` (by priority, due time, insertion),
  * so that a high-priority task due tomorrow never hides one due now.
  * `ready` holds exactly the tasks due by `readyUpTo` (the latest claim's
  * `now`, or the creation time of the latest immediate add); a claim whose
@@ -27,7 +16,7 @@ const byUrgency = (a: StoredTask, b: StoredTask): boolean =>
  */
 export class QueueIndex {
   private readonly delayed = new IndexedMinHeap<StoredTask>(byDueTime);
-  private readonly ready = new IndexedMinHeap<StoredTask>(byUrgency);
+  private readonly ready = new ReadyLanes();
   /** The tasks due by this time are in `ready`, the others in `delayed`. */
   private readyUpTo = Number.NEGATIVE_INFINITY;
 
@@ -51,7 +40,7 @@ export class QueueIndex {
     this.ready.push(task);
   }
 
-  /** Removes a task from whichever heap holds it. */
+  /** Removes a task from wherever it waits. */
   remove(task: StoredTask): void {
     if (!this.delayed.remove(task)) this.ready.remove(task);
   }
@@ -62,15 +51,7 @@ export class QueueIndex {
    */
   takeDue(now: number, limit: number, accept: (task: StoredTask) => boolean): StoredTask[] {
     this.moveTo(now);
-    const taken: StoredTask[] = [];
-    const refused: StoredTask[] = [];
-    while (taken.length < limit) {
-      const task = this.ready.pop();
-      if (task === undefined) break;
-      (accept(task) ? taken : refused).push(task);
-    }
-    for (const task of refused) this.ready.push(task);
-    return taken;
+    return this.ready.take(limit, accept);
   }
 
   /**
@@ -83,16 +64,20 @@ export class QueueIndex {
     accept: (task: StoredTask) => boolean,
     readyRefused: boolean,
   ): number | null {
-    if (!readyRefused && findFirst(this.ready, accept) !== undefined) return now;
+    if (!readyRefused) {
+      for (const task of this.ready) if (accept(task)) return now;
+    }
     return findFirst(this.delayed, accept)?.scheduledAt ?? null;
   }
 
   /** Moves the tasks due by `now` to `ready` and, if the clock stepped back, the others to `delayed`. */
   private moveTo(now: number): void {
     if (now < this.readyUpTo) {
-      const all: StoredTask[] = [];
-      for (let task = this.ready.pop(); task !== undefined; task = this.ready.pop()) all.push(task);
-      for (const task of all) (task.scheduledAt <= now ? this.ready : this.delayed).push(task);
+      const early = [...this.ready].filter((task) => task.scheduledAt > now);
+      for (const task of early) {
+        this.ready.remove(task);
+        this.delayed.push(task);
+      }
       this.readyUpTo = now;
     }
     this.promote(now);

@@ -1,5 +1,5 @@
 import type { ScheduleRecord, TaskRecord } from '../../core/types.js';
-import type { StoredTask } from './queue-index.js';
+import type { StoredTask } from './stored-task.js';
 
 /** A stored task from a caller's record: an own copy, so later changes on either side stay apart. */
 export function toStoredTask(record: TaskRecord, seq: number, counts: Int32Array): StoredTask {
@@ -28,6 +28,7 @@ export function toStoredTask(record: TaskRecord, seq: number, counts: Int32Array
     history: record.history,
     seq,
     heapIndex: -1,
+    laneToken: 0,
     counts,
   };
 }
