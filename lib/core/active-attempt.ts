@@ -59,7 +59,8 @@ export class ActiveAttempt {
     readonly timeoutMs: number | null,
     private readonly services: AttemptServices,
   ) {
-    this.startedAt = services.clock.now();
+    // The claim recorded when the attempt started; reading the clock again would only differ by µs.
+    this.startedAt = record.startedAt ?? services.clock.now();
     this.context = new AttemptContext(record, services.logger);
   }
 

@@ -186,7 +186,8 @@ export class MemoryTaskStore implements TaskStore {
     const outcomes = new Array<InsertOutcome>(request.tasks.length);
     const inserted: StoredTask[] = [];
     const replaced: StoredTask[] = [];
-    for (const [index, task] of request.tasks.entries()) {
+    for (let index = 0; index < request.tasks.length; index += 1) {
+      const task = request.tasks[index]!;
       const existing = this.tasks.get(task.id);
       if (existing !== undefined && (request.mode === 'once' || isActive(existing.status))) {
         outcomes[index] = { inserted: false, existing: copyTask(existing) };
@@ -200,7 +201,7 @@ export class MemoryTaskStore implements TaskStore {
         return { ok: false, queueFull: { queue: task.queue, maxSize, waiting: waiting - ours } };
       }
       if (existing !== undefined) replaced.push(existing);
-      inserted.push(this.insert(task));
+      inserted.push(this.insert(task, existing));
       outcomes[index] = INSERTED;
     }
     return { ok: true, outcomes };
@@ -227,12 +228,12 @@ export class MemoryTaskStore implements TaskStore {
     if (isWaiting(task.status) && waiting + 1 > maxSize) {
       return { ok: false, queueFull: { queue: task.queue, maxSize, waiting } };
     }
-    this.insert(task);
+    this.insert(task, existing);
     return INSERTED_ONE;
   }
 
-  private insert(record: TaskRecord): StoredTask {
-    const previous = this.tasks.get(record.id);
+  /** Stores a record, replacing `previous` (the finished task of that id, already looked up). */
+  private insert(record: TaskRecord, previous: StoredTask | undefined): StoredTask {
     if (previous !== undefined) this.delete(previous);
     const slot = this.counts.slot(record.queue, record.name);
     const task = toStoredTask(record, (this.seq += 1), slot);
