@@ -7,8 +7,9 @@ const PRUNE_BATCH = 500;
 
 /**
  * Keeps finished tasks within `retention` (count and age): sweeps every
- * tenth of `maxAge` (between one second and one minute), and sooner when a
- * tenth of `maxTasks` has finished since the last sweep. Sweeps remove
+ * tenth of `maxAge` (between one second and one hour: an idle engine wakes
+ * rarely), and at once when a tenth of `maxTasks` has finished since the
+ * last sweep. Sweeps remove
  * small batches and yield between them, so the engine never waits on one.
  */
 export class Retention {
@@ -20,7 +21,7 @@ export class Retention {
 
   constructor(private readonly ctx: EngineContext) {
     const { maxAgeMs } = ctx.options.retention;
-    this.intervalMs = Math.min(60_000, Math.max(1_000, Math.floor(maxAgeMs / 10)));
+    this.intervalMs = Math.min(3_600_000, Math.max(1_000, Math.floor(maxAgeMs / 10)));
   }
 
   start(): void {

@@ -95,28 +95,44 @@ describe('delayed tasks', () => {
   });
 
   it('wait 365 days without firing early, overflowing a timer or piling up timers', async () => {
-    // An idle engine still wakes every minute (retention sweeps), so a year of elapsed clock
-    // time would be half a million wakes: wall-clock steps (as after a suspend) carry this one
-    // through the year, each followed by a minute of elapsed time and its wake.
     const h = createHarness();
     const delays = watchTimerRequests(h);
     const task = h.handler('task');
     await h.scheduler.start();
     const id = await h.scheduler.addDelayedJob('365d', 'task');
 
-    for (let day = 0; day < 364; day += 28) {
-      h.clock.jump(28 * DAY - MINUTE);
-      await h.clock.advance(MINUTE);
-      expect(task.runs).toHaveLength(0);
-    }
-    // Now at day 364: walk up to the due time for real.
-    h.clock.jump(T0 + 365 * DAY - MINUTE - 1 - h.clock.now());
-    await h.clock.advance(MINUTE);
-    expect(h.clock.now()).toBe(T0 + 365 * DAY - 1);
+    await h.clock.advance(365 * DAY - 1);
     expect(task.runs).toHaveLength(0);
     expect((await h.task(id)).status).toBe('pending');
     await h.clock.advance(1);
     expect(task.runs.map((run) => run.at - T0)).toEqual([365 * DAY]);
+
+    expect(Math.max(...delays)).toBeLessThanOrEqual(MAX_TIMER_DELAY_MS);
+    expect(h.clock.peakTimers).toBeLessThanOrEqual(3);
+    expect(warnings.map((w) => w.name)).not.toContain('TimeoutOverflowWarning');
+  });
+
+  it('run monthly and yearly crons on their instants over a year, never early, on at most 3 timers', async () => {
+    const h = createHarness();
+    const delays = watchTimerRequests(h);
+    const task = h.handler('task');
+    await h.scheduler.start();
+    await h.scheduler.addCronJob('@monthly', 'task', 'monthly', { timeZone: 'UTC' });
+    await h.scheduler.addCronJob('@yearly', 'task', 'yearly', { timeZone: 'UTC' });
+
+    // From 2026-01-01T00:00Z (the clock's start, excluded) to 2027-01-01T00:00Z included.
+    await h.clock.advance(365 * DAY);
+    const runs = task.runs.map((run) => [run.payload, new Date(run.at).toISOString()]);
+    const months = Array.from({ length: 12 }, (_, i) => {
+      const month = new Date(Date.UTC(2026, i + 1, 1));
+      return ['monthly', month.toISOString()];
+    });
+    expect(runs).toEqual(
+      [...months, ['yearly', '2027-01-01T00:00:00.000Z']].sort((a, b) =>
+        a[1]! === b[1]! ? a[0]!.localeCompare(b[0]!) : a[1]!.localeCompare(b[1]!),
+      ),
+    );
+    for (const run of task.runs) expect(run.at).toBe(run.scheduledAt);
 
     expect(Math.max(...delays)).toBeLessThanOrEqual(MAX_TIMER_DELAY_MS);
     expect(h.clock.peakTimers).toBeLessThanOrEqual(3);
