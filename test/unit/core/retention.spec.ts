@@ -17,7 +17,9 @@ describe('retention of finished tasks', () => {
     }
     expect((await h.scheduler.getTasks()).total).toBe(5);
 
-    // Sweeps run at least once a minute.
+    // Sweeps run at least once an hour (sooner once a tenth of maxTasks, at least 100, finished).
+    await h.clock.advance(59 * MINUTE);
+    expect((await h.scheduler.getTasks()).total).toBe(5);
     await h.clock.advance(MINUTE);
     expect(await h.scheduler.getTask(ids[0]!)).toBeNull();
     expect(await h.scheduler.getTask(ids[1]!)).toBeNull();
