@@ -22,10 +22,10 @@
  *   insertion.
  * - Orders the methods below leave unspecified (ties of equal times, rows of
  *   `countTasks`, schedules of `listSchedules`) are the store's choice.
- *
- * The suite in test/contract/task-store.contract.ts checks every rule here.
  * - The store makes no decisions (retry, timeout, overlap, misfire): it
  *   records what the engine decided, atomically and fenced.
+ *
+ * The suite in test/contract/task-store.contract.ts checks every rule here.
  */
 import type { AttemptRecord, ScheduleRecord, TaskRecord, TaskStatus } from '../core/types.js';
 
