@@ -23,9 +23,9 @@ export interface DispatchListener {
 /**
  * Fills worker slots: claims due tasks from the store, queue by queue in
  * rotation, up to each queue's `workers` and the global `maxWorkers`, and
- * runs them. One claim per queue is in flight at a time, and a pump runs at
- * most once per event-loop turn, so slots freed together are refilled by
- * one batched claim.
+ * runs them. One claim per queue is in flight at a time, and one pump serves
+ * every request made before it runs (see Soon), so slots freed together are
+ * refilled by one batched claim.
  */
 export class Dispatcher implements CoordinatorSignals {
   private readonly attempts = new Map<string, ActiveAttempt>();
