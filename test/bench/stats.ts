@@ -20,18 +20,6 @@ export function perSecond(count: number, elapsedMs: number): number {
   return (count / elapsedMs) * 1000;
 }
 
-/** A seeded PRNG (mulberry32), so that every run draws the same delays. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Whether the process runs with `--expose-gc`. */
 export function canCollect(): boolean {
   return typeof globalThis.gc === 'function';

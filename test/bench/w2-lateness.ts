@@ -26,7 +26,8 @@ import { performance } from 'node:perf_hooks';
 import type { TaskContext } from '../../lib/core/handler.js';
 import { deploy, problems } from './deployment.js';
 import type { Measurement } from './measurement.js';
-import { percentile, seededRandom } from './stats.js';
+import { seededRandom } from '../utils/seeded-random.js';
+import { percentile } from './stats.js';
 import type { RunParams, Workload, WorkloadResult } from './workload.js';
 
 const WORKLOAD = 'W2 lateness';

@@ -22,14 +22,8 @@ import type {
   TaskStore,
   TaskUpdate,
 } from '../../lib/store/task-store.js';
-import {
-  T0,
-  attemptRecord,
-  insertRequest,
-  scheduleRecord,
-  seededRandom,
-  taskRecord,
-} from './fixtures.js';
+import { T0, attemptRecord, insertRequest, scheduleRecord, taskRecord } from './fixtures.js';
+import { seededRandom } from '../utils/seeded-random.js';
 import { ReferenceStore, sortCounts } from './reference-store.js';
 
 /** What a factory hands the suite: an unopened store over fresh, empty storage. */
