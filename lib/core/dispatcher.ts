@@ -35,6 +35,8 @@ export class Dispatcher implements CoordinatorSignals {
   private pumpScheduled = false;
   private rotation = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Writes in flight whose tasks this node has not announced yet: no claim may run meanwhile. */
+  private holds = 0;
   /** Claims sent to the store and not yet answered. */
   private readonly claims = new Set<Promise<void>>();
   /** Attempts (`id#attempt`) cancelled while a claim that may hold them was unanswered: they must not start. */
@@ -79,6 +81,20 @@ export class Dispatcher implements CoordinatorSignals {
   pauseQueue(name: string, paused: boolean): void {
     this.ctx.queues.get(name).paused = paused;
     if (!paused) this.schedulePump();
+  }
+
+  /**
+   * Holds claims until the matching releaseClaims(): a claim running between
+   * a task's write and its announcement would start (and report `started`
+   * for) a task whose `added` (or `schedule-fired`) is yet to be reported.
+   */
+  holdClaims(): void {
+    this.holds += 1;
+  }
+
+  releaseClaims(): void {
+    this.holds -= 1;
+    if (this.holds === 0) this.schedulePump();
   }
 
   /** Work of a queue (by name) may be due at `dueAt`; queues this node does not have are ignored. */
@@ -142,7 +158,7 @@ export class Dispatcher implements CoordinatorSignals {
   }
 
   private pump(): void {
-    if (!this.dispatching) return;
+    if (!this.dispatching || this.holds > 0) return;
     const queues = this.ctx.queues.all();
     const now = this.ctx.clock.now();
     // Start after the queue served last (not after the last pump, as most pumps claim nothing),

@@ -1,28 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import type { CronExpression } from './cron/cron-expression.js';
+import type { Dispatcher } from './dispatcher.js';
 import type { EngineContext } from './engine-context.js';
 import { ScheduleNotFoundError } from './errors.js';
+import type { LiveSchedule } from './live-schedule.js';
 import { errorMessage } from './logger.js';
 import type { ScheduleDefinition, ScheduleFactory } from './schedule-factory.js';
 import { firstFire } from './schedule-factory.js';
-import { fireId, fireRuleOf, firesDue, nextFireAfter, sameRule } from './schedule-times.js';
+import { ScheduleRuns } from './schedule-runs.js';
+import { fireRuleOf, firesDue, nextFireAfter, sameRule } from './schedule-times.js';
 import type { TaskAdder } from './task-adder.js';
-import { toScheduleInfo, toTaskInfo } from './task-info.js';
+import { toScheduleInfo } from './task-info.js';
 import { TimelineEntry } from './timeline.js';
 import type { ScheduleInfo, ScheduleRecord } from './types.js';
-
-/** A schedule and its state on this node. */
-interface LiveSchedule {
-  record: ScheduleRecord;
-  cron: CronExpression | null;
-  entry: TimelineEntry;
-  /** Unfinished runs (task ids): what the overlap policy looks at. */
-  active: Set<string>;
-  /** Fire times held back by overlap 'queue' until the running one finishes. */
-  deferred: number[];
-  /** Loaded from the store: its missed fires follow the misfire policy at start. */
-  loaded: boolean;
-}
 
 /**
  * Fires cron and recurring schedules: one timeline entry per schedule, a
@@ -34,11 +23,16 @@ export class ScheduleRunner {
   private readonly live = new Map<string, LiveSchedule>();
   private firing = false;
 
+  private readonly runs: ScheduleRuns;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly factory: ScheduleFactory,
-    private readonly adder: TaskAdder,
-  ) {}
+    adder: TaskAdder,
+    dispatcher: Dispatcher,
+  ) {
+    this.runs = new ScheduleRuns(ctx, factory, adder, dispatcher, () => this.firing);
+  }
 
   /** Loads the store's schedules; call before start(). */
   async load(): Promise<void> {
@@ -151,20 +145,15 @@ export class ScheduleRunner {
   }
 
   /** Runs the schedule's task once now, whatever its overlap policy; resolves to the task id. */
-  async trigger(id: string): Promise<string> {
-    const schedule = this.get(id);
-    const now = this.ctx.clock.now();
-    const taskId = `${schedule.record.id}@manual-${randomUUID()}`;
-    await this.createRun(schedule, taskId, now, now);
-    return taskId;
+  /** Runs the schedule's task once now, whatever its overlap policy. @throws QueueFullError */
+  trigger(id: string): Promise<string> {
+    return this.runs.trigger(this.get(id));
   }
 
   /** A task reached a final state: if it was one of ours, the overlap policy may let the next fire go. */
   runFinished(taskId: string, scheduleId: string): void {
     const schedule = this.live.get(scheduleId);
-    if (schedule === undefined || !schedule.active.delete(taskId)) return;
-    const next = schedule.deferred.shift();
-    if (next !== undefined) this.startRun(schedule, next);
+    if (schedule !== undefined) this.runs.finished(schedule, taskId);
   }
 
   private get(id: string): LiveSchedule {
@@ -215,74 +204,6 @@ export class ScheduleRunner {
           `recording the fire of schedule ${record.id} failed: ${errorMessage(error)}`,
         ),
       );
-    if (fires.length > 0) this.applyOverlap(schedule, fires);
-  }
-
-  /**
-   * The overlap policy looks at runs from earlier fires; the fires of one
-   * catch-up are a batch and all go (or all wait, or all are skipped) together.
-   */
-  private applyOverlap(schedule: LiveSchedule, fires: number[]): void {
-    const { record } = schedule;
-    if (schedule.active.size === 0 || record.overlap === 'allow') {
-      for (const fireAt of fires) this.startRun(schedule, fireAt);
-      return;
-    }
-    for (const fireAt of fires) {
-      if (record.overlap === 'queue' && schedule.deferred.length < record.maxCatchUp) {
-        schedule.deferred.push(fireAt);
-      } else {
-        this.ctx.logger.debug?.(
-          `schedule ${record.id}: fire at ${new Date(fireAt).toISOString()} skipped, the previous run is unfinished`,
-        );
-      }
-    }
-  }
-
-  private startRun(schedule: LiveSchedule, fireAt: number): void {
-    const id = fireId(schedule.record.id, fireAt);
-    void this.createRun(schedule, id, fireAt, this.ctx.clock.now()).catch((error: unknown) =>
-      this.ctx.logger.error(
-        `schedule ${schedule.record.id}: fire ${id} failed: ${errorMessage(error)}`,
-      ),
-    );
-  }
-
-  private async createRun(
-    schedule: LiveSchedule,
-    id: string,
-    fireAt: number,
-    now: number,
-  ): Promise<void> {
-    const { record } = schedule;
-    // Counted as running from here, so that a fire arriving meanwhile sees the overlap.
-    schedule.active.add(id);
-    try {
-      if (!(await this.ctx.coordinator.claimFire(record.id, fireAt)))
-        return void schedule.active.delete(id);
-      const task = this.factory.fireTask(record, id, fireAt, now);
-      const outcome = await this.adder.insertFire(task);
-      if (outcome !== 'inserted') {
-        schedule.active.delete(id);
-        if (outcome === 'queue-full') {
-          this.ctx.logger.warn(
-            `schedule ${record.id}: queue ${record.queue} is full, fire ${id} dropped`,
-          );
-        }
-        return;
-      }
-      if (this.ctx.events.listening) {
-        this.ctx.events.emit({
-          type: 'schedule-fired',
-          schedule: toScheduleInfo(record),
-          task: toTaskInfo(task),
-          queue: record.queue,
-          at: new Date(now),
-        });
-      }
-    } catch (error) {
-      schedule.active.delete(id);
-      throw error;
-    }
+    if (fires.length > 0) this.runs.fire(schedule, fires);
   }
 }

@@ -1,32 +1,24 @@
 import type { Observable } from 'rxjs';
-import { AttemptRecorder } from './attempt-recorder.js';
-import { Dispatcher } from './dispatcher.js';
+import type { Dispatcher } from './dispatcher.js';
 import { parseDuration, type Duration } from './duration.js';
 import { createEngineContext, type EngineContext } from './engine-context.js';
+import { assembleEngine } from './engine-parts.js';
 import { SchedulerStoppedError } from './errors.js';
 import { EventBus, type SchedulerEvent } from './events.js';
 import type { HandlerOptions, TaskHandler } from './handler.js';
 import { resolveQueueConfig, type QueueConfig, type SchedulerOptions } from './options.js';
-import { Retention } from './retention.js';
-import {
-  ScheduleFactory,
-  type CronJobOptions,
-  type RecurringJobOptions,
-  type ScheduleDefinition,
+import type { Retention } from './retention.js';
+import type {
+  CronJobOptions,
+  RecurringJobOptions,
+  ScheduleDefinition,
 } from './schedule-factory.js';
-import { ScheduleRunner } from './schedule-runner.js';
+import type { ScheduleRunner } from './schedule-runner.js';
 import { shutDown } from './shutdown.js';
-import { ThroughputMeter } from './stats.js';
-import { StatsReporter } from './stats-reporter.js';
-import { TaskAdder } from './task-adder.js';
-import { TaskCommands } from './task-commands.js';
-import {
-  bulkRequests,
-  TaskFactory,
-  type AddRequest,
-  type BulkJob,
-  type JobOptions,
-} from './task-factory.js';
+import type { StatsReporter } from './stats-reporter.js';
+import type { TaskAdder } from './task-adder.js';
+import type { TaskCommands } from './task-commands.js';
+import { bulkRequests, type AddRequest, type BulkJob, type JobOptions } from './task-factory.js';
 import type {
   QueueInfo,
   ScheduleInfo,
@@ -60,20 +52,14 @@ export class Scheduler {
 
   constructor(options: SchedulerOptions = {}) {
     this.ctx = createEngineContext(options, this.events, () => this.dispatcher.schedulePump());
-    const { clock } = this.ctx;
-    const throughput = new ThroughputMeter(clock, clock.now());
-    this.retention = new Retention(this.ctx);
-    const recorder = new AttemptRecorder(this.ctx, throughput, {
-      finished: (taskId, scheduleId) => this.finished(taskId, scheduleId),
-      waiting: (queue, dueAt) => this.dispatcher.workAvailable(queue, dueAt),
-    });
-    this.dispatcher = new Dispatcher(this.ctx, recorder);
-    this.adder = new TaskAdder(this.ctx, new TaskFactory(this.ctx), this.dispatcher);
-    this.commands = new TaskCommands(this.ctx, this.adder, this.dispatcher, (record) =>
-      this.finished(record.id, record.scheduleId),
-    );
-    this.schedules = new ScheduleRunner(this.ctx, new ScheduleFactory(this.ctx), this.adder);
-    this.reporter = new StatsReporter(this.ctx, throughput, clock.now());
+    ({
+      dispatcher: this.dispatcher,
+      adder: this.adder,
+      commands: this.commands,
+      schedules: this.schedules,
+      retention: this.retention,
+      reporter: this.reporter,
+    } = assembleEngine(this.ctx));
     this.events$ = this.events.events$;
   }
 
@@ -291,10 +277,5 @@ export class Scheduler {
   private async ready(operation: string): Promise<void> {
     if (this.phase === 'stopped') throw new SchedulerStoppedError(operation);
     await this.init();
-  }
-
-  private finished(taskId: string, scheduleId: string | null): void {
-    this.retention.noteFinished();
-    if (scheduleId !== null) this.schedules.runFinished(taskId, scheduleId);
   }
 }

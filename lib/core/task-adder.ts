@@ -35,17 +35,29 @@ export class TaskAdder {
   /**
    * Adds tasks all-or-nothing; resolves to their ids (an existing id for an
    * idempotent repeat). Input errors throw synchronously, before any write.
+   * Claims wait until the new tasks are announced (see holdClaims).
    */
   add(requests: readonly AddRequest[]): Promise<string[]> {
     const now = this.ctx.clock.now();
     const records = requests.map((request) => this.factory.build(request, now));
-    return this.insert(records, 'unless-active').then((result) => {
-      this.inserted(records, result);
-      this.assertInserted(records, result, now);
-      return result.outcomes.map((outcome, index) =>
-        outcome.inserted ? records[index]!.id : outcome.existing.id,
-      );
-    });
+    this.dispatcher.holdClaims();
+    return this.insert(records, 'unless-active').then(
+      (result) => {
+        try {
+          this.inserted(records, result);
+          this.assertInserted(records, result, now);
+          return result.outcomes.map((outcome, index) =>
+            outcome.inserted ? records[index]!.id : outcome.existing.id,
+          );
+        } finally {
+          this.dispatcher.releaseClaims();
+        }
+      },
+      (error: unknown) => {
+        this.dispatcher.releaseClaims();
+        throw error;
+      },
+    );
   }
 
   /**
@@ -60,6 +72,7 @@ export class TaskAdder {
       mode: 'unless-active',
       capacity: this.capacityOf(records),
     } as const;
+    this.dispatcher.holdClaims();
     return new Promise((resolve, reject) =>
       this.ctx.writer.submitInsert(write, this.addOneSink, { records, now, resolve, reject }),
     );
@@ -67,17 +80,22 @@ export class TaskAdder {
 
   private readonly addOneSink: WriteSink<InsertResult, SingleAdd> = {
     written: (result, add) => {
-      this.inserted(add.records, result);
       try {
+        this.inserted(add.records, result);
         this.assertInserted(add.records, result, add.now);
       } catch (error) {
         add.reject(error);
         return;
+      } finally {
+        this.dispatcher.releaseClaims();
       }
       const outcome = result.outcomes[0]!;
       add.resolve(outcome.inserted ? add.records[0]!.id : outcome.existing.id);
     },
-    failed: (error, add) => add.reject(error),
+    failed: (error, add) => {
+      this.dispatcher.releaseClaims();
+      add.reject(error);
+    },
   };
 
   private assertInserted(
@@ -98,7 +116,10 @@ export class TaskAdder {
     }
   }
 
-  /** Inserts a schedule's fire; a fire that exists already (in any state) is never added again. */
+  /**
+   * Inserts a schedule's fire; a fire that exists already (in any state) is
+   * never added again. The caller holds claims until it has reported the fire.
+   */
   async insertFire(record: TaskRecord): Promise<FireInsert> {
     const records = [record];
     const result = this.inserted(records, await this.insert(records, 'once'));

@@ -60,19 +60,18 @@ export class TaskCommands {
     this.ctx.queues.get(record.queue);
     this.ctx.handlers.get(record.name);
     const now = this.ctx.clock.now();
-    const applied = await this.ctx.writer.update({
-      id,
-      expect: { statuses: [record.status], attempt: record.attempts },
-      set: { status: 'pending', scheduledAt: now, completedAt: null, retryCount: 0 },
-    });
-    if (!applied) throw new InvalidStateError(id, (await this.read(id)).status, 'retry');
-    const waiting: TaskRecord = {
-      ...record,
-      status: 'pending',
-      scheduledAt: now,
-      completedAt: null,
-    };
-    this.adder.announce([waiting]);
+    this.dispatcher.holdClaims();
+    try {
+      const applied = await this.ctx.writer.update({
+        id,
+        expect: { statuses: [record.status], attempt: record.attempts },
+        set: { status: 'pending', scheduledAt: now, completedAt: null, retryCount: 0 },
+      });
+      if (!applied) throw new InvalidStateError(id, (await this.read(id)).status, 'retry');
+      this.adder.announce([{ ...record, status: 'pending', scheduledAt: now, completedAt: null }]);
+    } finally {
+      this.dispatcher.releaseClaims();
+    }
   }
 
   private async tryCancel(record: TaskRecord): Promise<boolean> {

@@ -1,0 +1,48 @@
+import { AttemptRecorder } from './attempt-recorder.js';
+import { Dispatcher } from './dispatcher.js';
+import type { EngineContext } from './engine-context.js';
+import { Retention } from './retention.js';
+import { ScheduleFactory } from './schedule-factory.js';
+import { ScheduleRunner } from './schedule-runner.js';
+import { ThroughputMeter } from './stats.js';
+import { StatsReporter } from './stats-reporter.js';
+import { TaskAdder } from './task-adder.js';
+import { TaskCommands } from './task-commands.js';
+import { TaskFactory } from './task-factory.js';
+
+/** The working parts of one engine, wired to each other. */
+export interface EngineParts {
+  dispatcher: Dispatcher;
+  adder: TaskAdder;
+  commands: TaskCommands;
+  schedules: ScheduleRunner;
+  retention: Retention;
+  reporter: StatsReporter;
+}
+
+/**
+ * Builds the engine's parts. Every task that reaches a final state is
+ * reported to retention (which counts towards its next sweep) and to the
+ * schedules (whose overlap policy may let a held-back fire go).
+ */
+export function assembleEngine(ctx: EngineContext): EngineParts {
+  const startedAt = ctx.clock.now();
+  const throughput = new ThroughputMeter(ctx.clock, startedAt);
+  const retention = new Retention(ctx);
+  const finished = (taskId: string, scheduleId: string | null): void => {
+    retention.noteFinished();
+    if (scheduleId !== null) schedules.runFinished(taskId, scheduleId);
+  };
+  const recorder = new AttemptRecorder(ctx, throughput, {
+    finished,
+    waiting: (queue, dueAt) => dispatcher.workAvailable(queue, dueAt),
+  });
+  const dispatcher = new Dispatcher(ctx, recorder);
+  const adder = new TaskAdder(ctx, new TaskFactory(ctx), dispatcher);
+  const commands = new TaskCommands(ctx, adder, dispatcher, (record) =>
+    finished(record.id, record.scheduleId),
+  );
+  const schedules = new ScheduleRunner(ctx, new ScheduleFactory(ctx), adder, dispatcher);
+  const reporter = new StatsReporter(ctx, throughput, startedAt);
+  return { dispatcher, adder, commands, schedules, retention, reporter };
+}

@@ -1,0 +1,16 @@
+import type { CronExpression } from './cron/cron-expression.js';
+import type { TimelineEntry } from './timeline.js';
+import type { ScheduleRecord } from './types.js';
+
+/** A schedule and its state on this node. */
+export interface LiveSchedule {
+  record: ScheduleRecord;
+  cron: CronExpression | null;
+  entry: TimelineEntry;
+  /** Unfinished runs (task ids): what the overlap policy looks at. */
+  active: Set<string>;
+  /** Fire times held back by overlap 'queue' until the running one finishes. */
+  deferred: number[];
+  /** Loaded from the store: its missed fires follow the misfire policy at start. */
+  loaded: boolean;
+}

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import type { Dispatcher } from './dispatcher.js';
+import type { EngineContext } from './engine-context.js';
+import { QueueFullError } from './errors.js';
+import type { LiveSchedule } from './live-schedule.js';
+import { errorMessage } from './logger.js';
+import type { ScheduleFactory } from './schedule-factory.js';
+import { fireId } from './schedule-times.js';
+import type { FireInsert, TaskAdder } from './task-adder.js';
+import { toScheduleInfo, toTaskInfo } from './task-info.js';
+import type { ScheduleRecord, TaskRecord } from './types.js';
+
+/**
+ * Turns a schedule's fires into tasks: the overlap policy (skip, allow, or
+ * hold back until the unfinished run ends), the deterministic task id of a
+ * fire, manual triggers, and the `schedule-fired` event.
+ */
+export class ScheduleRuns {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly factory: ScheduleFactory,
+    private readonly adder: TaskAdder,
+    private readonly dispatcher: Dispatcher,
+    /** Whether schedules fire at all (false once stop() began). */
+    private readonly firing: () => boolean,
+  ) {}
+
+  /** One run of `schedule` now, whatever its overlap policy. @throws QueueFullError */
+  async trigger(schedule: LiveSchedule): Promise<string> {
+    const now = this.ctx.clock.now();
+    const taskId = `${schedule.record.id}@manual-${randomUUID()}`;
+    if ((await this.createRun(schedule, taskId, now, now, true)) === 'queue-full') {
+      const { maxSize } = this.ctx.queues.get(schedule.record.queue).config;
+      throw new QueueFullError(schedule.record.queue, maxSize);
+    }
+    return taskId;
+  }
+
+  /** One of the schedule's runs finished: under overlap 'queue' the next held-back fire may go. */
+  finished(schedule: LiveSchedule, taskId: string): void {
+    if (schedule.active.delete(taskId)) this.releaseDeferred(schedule);
+  }
+
+  /** Under overlap 'queue', the next held-back fire goes once no run is unfinished (and never after stop()). */
+  private releaseDeferred(schedule: LiveSchedule): void {
+    if (!this.firing() || schedule.active.size > 0) return;
+    const next = schedule.deferred.shift();
+    if (next !== undefined) this.startRun(schedule, next);
+  }
+
+  /**
+   * The overlap policy looks at runs from earlier fires; the fires of one
+   * catch-up are a batch and all go (or all wait, or all are skipped) together.
+   */
+  fire(schedule: LiveSchedule, fires: number[]): void {
+    const { record } = schedule;
+    if (schedule.active.size === 0 || record.overlap === 'allow') {
+      for (const fireAt of fires) this.startRun(schedule, fireAt);
+      return;
+    }
+    for (const fireAt of fires) {
+      if (record.overlap === 'queue' && schedule.deferred.length < record.maxCatchUp) {
+        schedule.deferred.push(fireAt);
+      } else {
+        this.ctx.logger.debug?.(
+          `schedule ${record.id}: fire at ${new Date(fireAt).toISOString()} skipped, the previous run is unfinished`,
+        );
+      }
+    }
+  }
+
+  private startRun(schedule: LiveSchedule, fireAt: number): void {
+    const id = fireId(schedule.record.id, fireAt);
+    void this.createRun(schedule, id, fireAt, this.ctx.clock.now()).catch((error: unknown) =>
+      this.ctx.logger.error(
+        `schedule ${schedule.record.id}: fire ${id} failed: ${errorMessage(error)}`,
+      ),
+    );
+  }
+
+  /**
+   * Creates the task of a fire (or of a manual trigger, which every node may
+   * create). Resolves to what the insert came to; 'elsewhere' when another
+   * node creates this fire.
+   */
+  private async createRun(
+    schedule: LiveSchedule,
+    id: string,
+    fireAt: number,
+    now: number,
+    manual = false,
+  ): Promise<FireInsert | 'elsewhere'> {
+    const { record } = schedule;
+    // Counted as running from here, so that a fire arriving meanwhile sees the overlap.
+    schedule.active.add(id);
+    try {
+      const ours = manual || (await this.ctx.coordinator.claimFire(record.id, fireAt));
+      const outcome = ours ? await this.insertAndReport(record, id, fireAt, now) : 'elsewhere';
+      if (outcome !== 'inserted') this.dropRun(schedule, id, outcome, manual);
+      return outcome;
+    } catch (error) {
+      this.dropRun(schedule, id, 'failed', manual);
+      throw error;
+    }
+  }
+
+  /** No claim runs between the insert and `schedule-fired`: the fire is reported before it starts. */
+  private async insertAndReport(
+    record: ScheduleRecord,
+    id: string,
+    fireAt: number,
+    now: number,
+  ): Promise<FireInsert> {
+    const task = this.factory.fireTask(record, id, fireAt, now);
+    this.dispatcher.holdClaims();
+    try {
+      const outcome = await this.adder.insertFire(task);
+      if (outcome === 'inserted') this.reportFire(record, task, now);
+      return outcome;
+    } finally {
+      this.dispatcher.releaseClaims();
+    }
+  }
+
+  private reportFire(record: ScheduleRecord, task: TaskRecord, now: number): void {
+    if (!this.ctx.events.listening) return;
+    this.ctx.events.emit({
+      type: 'schedule-fired',
+      schedule: toScheduleInfo(record),
+      task: toTaskInfo(task),
+      queue: record.queue,
+      at: new Date(now),
+    });
+  }
+
+  /** A run that was not created after all: it no longer blocks later fires. */
+  private dropRun(schedule: LiveSchedule, id: string, why: string, manual: boolean): void {
+    schedule.active.delete(id);
+    if (why === 'queue-full' && !manual) {
+      this.ctx.logger.warn(
+        `schedule ${schedule.record.id}: queue ${schedule.record.queue} is full, fire ${id} dropped`,
+      );
+    }
+    this.releaseDeferred(schedule);
+  }
+}
