@@ -135,11 +135,22 @@ export class ScheduleRuns {
 
   /** A run that was not created after all: it no longer blocks later fires. */
   private dropRun(schedule: LiveSchedule, id: string, why: string, manual: boolean): void {
+    const { record } = schedule;
     schedule.active.delete(id);
-    if (why === 'queue-full' && !manual) {
-      this.ctx.logger.warn(
-        `schedule ${schedule.record.id}: queue ${schedule.record.queue} is full, fire ${id} dropped`,
-      );
+    if (why === 'queue-full') {
+      const { maxSize } = this.ctx.queues.get(record.queue).config;
+      this.ctx.events.emit({
+        type: 'queue-full',
+        queue: record.queue,
+        taskName: record.taskName,
+        maxSize,
+        at: new Date(this.ctx.clock.now()),
+      });
+      if (!manual) {
+        this.ctx.logger.warn(
+          `schedule ${record.id}: queue ${record.queue} is full, fire ${id} dropped`,
+        );
+      }
     }
     this.releaseDeferred(schedule);
   }

@@ -163,5 +163,8 @@ describe('triggerSchedule', () => {
       queue: 'q',
     });
     expect((await h.scheduler.getTasks({ queue: 'q' })).total).toBe(1);
+    expect(h.events.events.filter((event) => event.type === 'queue-full')).toMatchObject([
+      { queue: 'q', taskName: 'task', maxSize: 1 },
+    ]);
   });
 });
