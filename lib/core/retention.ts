@@ -2,15 +2,16 @@ import type { EngineContext } from './engine-context.js';
 import { errorMessage } from './logger.js';
 import { TimelineEntry } from './timeline.js';
 
-/** Tasks removed per store call: small, so that no call holds the store for long. */
+/** Tasks removed per store call when the engine is quiet: small, so that no call holds the store for long. */
 const PRUNE_BATCH = 500;
 
 /**
  * Keeps finished tasks within `retention` (count and age): sweeps every
  * tenth of `maxAge` (between one second and one hour: an idle engine wakes
  * rarely), and at once when a tenth of `maxTasks` has finished since the
- * last sweep. Sweeps remove
- * small batches and yield between them, so the engine never waits on one.
+ * last sweep. Sweeps remove batches (small when the engine is quiet, twice
+ * what finished meanwhile when it is busy) and yield between them, so that
+ * the engine never waits on one and retention keeps up with any load.
  */
 export class Retention {
   private readonly entry = new TimelineEntry(() => void this.sweep());
@@ -38,8 +39,7 @@ export class Retention {
   /** Counts a finished task; enough of them bring the next sweep forward. */
   noteFinished(): void {
     this.finishedSinceSweep += 1;
-    const threshold = Math.max(100, Math.floor(this.ctx.options.retention.maxTasks / 10));
-    if (this.active && this.finishedSinceSweep >= threshold && this.sweeping === null) {
+    if (this.active && this.sweeping === null && this.backlogged()) {
       this.ctx.timeline.schedule(this.entry, this.ctx.clock.now());
     }
   }
@@ -48,23 +48,31 @@ export class Retention {
   sweep(): Promise<void> {
     this.sweeping ??= this.prune().finally(() => {
       this.sweeping = null;
-      if (this.active)
-        this.ctx.timeline.schedule(this.entry, this.ctx.clock.now() + this.intervalMs);
+      if (!this.active) return;
+      // Tasks that finished during a long sweep start the next one at once.
+      const wait = this.backlogged() ? 0 : this.intervalMs;
+      this.ctx.timeline.schedule(this.entry, this.ctx.clock.now() + wait);
     });
     return this.sweeping;
   }
 
+  private backlogged(): boolean {
+    return this.finishedSinceSweep >= Math.max(100, this.ctx.options.retention.maxTasks / 10);
+  }
+
   private async prune(): Promise<void> {
-    this.finishedSinceSweep = 0;
     const { maxTasks, maxAgeMs } = this.ctx.options.retention;
     try {
       for (;;) {
+        // At least twice what finished since the last batch: removal outpaces a loaded engine.
+        const batchSize = Math.max(PRUNE_BATCH, 2 * this.finishedSinceSweep);
+        this.finishedSinceSweep = 0;
         const removed = await this.ctx.store.prune({
           finishedBefore: this.ctx.clock.now() - maxAgeMs,
           keepNewest: maxTasks,
-          batchSize: PRUNE_BATCH,
+          batchSize,
         });
-        if (removed < PRUNE_BATCH) return;
+        if (removed < batchSize) return;
         await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
