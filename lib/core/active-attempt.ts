@@ -115,6 +115,8 @@ export class ActiveAttempt {
   }
 
   private parsePayload(): unknown {
+    // Tasks without a payload are common and cost no parse.
+    if (this.record.payload === 'null') return null;
     try {
       return JSON.parse(this.record.payload);
     } catch (error) {

@@ -1,5 +1,6 @@
 import {
   MAX_ATTEMPT_HISTORY,
+  type AttemptRecord,
   type ScheduleRecord,
   type TaskRecord,
   type TaskStatus,
@@ -254,11 +255,7 @@ export class MemoryTaskStore implements TaskStore {
     applyPatch(task, set);
     count(task.counts, task.status, 1);
     this.index(task);
-    if (appendAttempt !== undefined) {
-      const kept =
-        task.history.length >= MAX_ATTEMPT_HISTORY ? task.history.slice(1) : task.history;
-      task.history = kept.concat(appendAttempt);
-    }
+    if (appendAttempt !== undefined) task.history = appended(task.history, appendAttempt);
     return true;
   }
 
@@ -303,4 +300,15 @@ function applyPatch(task: StoredTask, set: TaskPatch): void {
   if (set.lockedUntil !== undefined) task.lockedUntil = set.lockedUntil;
   if (set.nodeId !== undefined) task.nodeId = set.nodeId;
   if (set.attempts !== undefined) task.attempts = set.attempts;
+}
+
+/** A new history with `attempt` added (and the oldest dropped past the limit): never mutated in place. */
+function appended(
+  history: readonly AttemptRecord[],
+  attempt: AttemptRecord,
+): readonly AttemptRecord[] {
+  if (history.length === 0) return [attempt];
+  const next = history.slice(history.length >= MAX_ATTEMPT_HISTORY ? 1 : 0);
+  next.push(attempt);
+  return next;
 }

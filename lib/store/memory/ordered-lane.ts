@@ -69,6 +69,15 @@ export class OrderedLane<T extends LaneItem> {
     }
   }
 
+  /** Whether some item is accepted by `accept`, front first. */
+  some(accept: (item: T) => boolean): boolean {
+    this.skipStale();
+    for (let i = this.head; i < this.items.length; i += 1) {
+      if (this.holds(i) && accept(this.items[i]!)) return true;
+    }
+    return false;
+  }
+
   /**
    * Takes out up to `limit` items accepted by `accept`, from the front, into
    * `into`; refused items keep their place. Returns how many it took.

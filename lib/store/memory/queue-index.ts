@@ -64,9 +64,7 @@ export class QueueIndex {
     accept: (task: StoredTask) => boolean,
     readyRefused: boolean,
   ): number | null {
-    if (!readyRefused) {
-      for (const task of this.ready) if (accept(task)) return now;
-    }
+    if (!readyRefused && this.ready.some(accept)) return now;
     return findFirst(this.delayed, accept)?.scheduledAt ?? null;
   }
 

@@ -40,6 +40,14 @@ export class ReadyLanes {
     return true;
   }
 
+  /** Whether some task is accepted by `accept` (a plain loop: this runs after every claim). */
+  some(accept: (task: StoredTask) => boolean): boolean {
+    for (const priority of this.priorities) {
+      if (this.lanes.get(priority)!.some(accept)) return true;
+    }
+    return false;
+  }
+
   /** The tasks, most urgent first; the lanes must not change while iterating. */
   *[Symbol.iterator](): IterableIterator<StoredTask> {
     for (const priority of this.priorities) yield* this.lanes.get(priority)!;

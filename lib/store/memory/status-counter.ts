@@ -16,6 +16,8 @@ export class StatusCounter {
 
   /** The counts of one (queue, name), indexed by status: a task keeps it, so that a status change is one array write. */
   slot(queue: string, name: string): Int32Array {
+    // Consecutive inserts are mostly of one task in one queue.
+    if (queue === this.lastQueue && name === this.lastName) return this.lastSlot!;
     let byName = this.byQueue.get(queue);
     if (byName === undefined) {
       byName = new Map();
@@ -26,8 +28,15 @@ export class StatusCounter {
       counts = new Int32Array(TASK_STATUSES.length);
       byName.set(name, counts);
     }
+    this.lastQueue = queue;
+    this.lastName = name;
+    this.lastSlot = counts;
     return counts;
   }
+
+  private lastQueue: string | undefined;
+  private lastName: string | undefined;
+  private lastSlot: Int32Array | undefined;
 
   rows(): TaskCount[] {
     const rows: TaskCount[] = [];
