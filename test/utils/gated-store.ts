@@ -1,14 +1,22 @@
 /**
- * A memory store whose claim answers can be held back, as a remote store's
- * would be while the network is slow: the claim is made in the store at
- * once, but the engine hears of it only when the test lets it.
+ * A memory store whose answers can be held back, as a remote store's would
+ * be while the network is slow: claims and writes are made in the store at
+ * once, but the engine hears of them only when the test lets it.
  */
-import type { ClaimRequest, ClaimResult, TaskUpdate } from '../../lib/store/task-store.js';
+import type {
+  ClaimRequest,
+  ClaimResult,
+  InsertRequest,
+  InsertResult,
+  TaskUpdate,
+} from '../../lib/store/task-store.js';
 import { MemoryTaskStore } from '../../lib/store/memory/memory-task-store.js';
 
 export class GatedStore extends MemoryTaskStore {
   private gate: Promise<void> | null = null;
   private openGate: () => void = () => undefined;
+  private ackGate: Promise<void> | null = null;
+  private openAckGate: () => void = () => undefined;
   private closed = false;
   /** Claims made but not yet answered. */
   claimsInFlight = 0;
@@ -26,6 +34,23 @@ export class GatedStore extends MemoryTaskStore {
     this.openGate();
   }
 
+  /** Inserts and updates from now on are applied at once but acknowledged only after {@link releaseAcks}. */
+  holdAcks(): void {
+    this.ackGate ??= new Promise((resolve) => (this.openAckGate = resolve));
+  }
+
+  /** Acknowledges the held writes, and lets later ones through. */
+  releaseAcks(): void {
+    this.ackGate = null;
+    this.openAckGate();
+  }
+
+  override async insertTasks(requests: readonly InsertRequest[]): Promise<InsertResult[]> {
+    const results = await super.insertTasks(requests);
+    await this.ackGate;
+    return results;
+  }
+
   override async claimDue(request: ClaimRequest): Promise<ClaimResult> {
     const result = await super.claimDue(request);
     if (this.gate !== null) {
@@ -38,7 +63,9 @@ export class GatedStore extends MemoryTaskStore {
 
   override async updateTasks(updates: readonly TaskUpdate[]): Promise<boolean[]> {
     if (this.closed) this.writesAfterClose.push(...updates);
-    return super.updateTasks(updates);
+    const applied = await super.updateTasks(updates);
+    await this.ackGate;
+    return applied;
   }
 
   override async open(): Promise<void> {

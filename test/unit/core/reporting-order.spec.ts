@@ -1,47 +1,15 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { MemoryTaskStore } from '../../../lib/store/memory/memory-task-store.js';
-import type { InsertRequest, InsertResult, TaskUpdate } from '../../../lib/store/task-store.js';
+import { GatedStore } from '../../utils/gated-store.js';
 import { createHarness, stopHarnesses } from '../../utils/scheduler-harness.js';
 
 afterEach(stopHarnesses);
-
-/**
- * A store that applies writes at once but acknowledges them only when told,
- * as a remote database whose commit answer is slow: a claim made meanwhile
- * sees tasks whose write the engine has not heard back about yet.
- */
-class SlowAckStore extends MemoryTaskStore {
-  private gate: Promise<void> | null = null;
-  private open_: () => void = () => undefined;
-
-  holdAcks(): void {
-    this.gate ??= new Promise((resolve) => (this.open_ = resolve));
-  }
-
-  releaseAcks(): void {
-    this.gate = null;
-    this.open_();
-  }
-
-  override async insertTasks(requests: readonly InsertRequest[]): Promise<InsertResult[]> {
-    const results = await super.insertTasks(requests);
-    await this.gate;
-    return results;
-  }
-
-  override async updateTasks(updates: readonly TaskUpdate[]): Promise<boolean[]> {
-    const applied = await super.updateTasks(updates);
-    await this.gate;
-    return applied;
-  }
-}
 
 describe('events report a task as added before anything else happens to it', () => {
   // In each case the queue is resumed while the write is applied but not yet acknowledged: the
   // claim that follows must wait until the task has been announced.
 
   it('for a bulk add', async () => {
-    const store = new SlowAckStore();
+    const store = new GatedStore();
     const h = createHarness({ store, queues: { q: {} } });
     h.handler('task', { hold: true });
     await h.scheduler.start();
@@ -58,7 +26,7 @@ describe('events report a task as added before anything else happens to it', () 
   });
 
   it('for a task put back by retryTask', async () => {
-    const store = new SlowAckStore();
+    const store = new GatedStore();
     const h = createHarness({ store, queues: { q: {} } });
     h.handler('task', {
       work: () => {
@@ -88,7 +56,7 @@ describe('events report a task as added before anything else happens to it', () 
   });
 
   it('for the task of a schedule fire: schedule-fired and added come before started', async () => {
-    const store = new SlowAckStore();
+    const store = new GatedStore();
     const h = createHarness({ store, queues: { q: {} } });
     h.handler('task', { hold: true });
     await h.scheduler.start();
