@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A port nobody listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not ready within ${timeoutMs} ms`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+// What `npm start` runs: the compiled sample, which imports the library by its package name.
+describe('the sample application as a process', () => {
+  let child: ChildProcess;
+  let port: number;
+  let output = '';
+
+  beforeAll(async () => {
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: root,
+      },
+    );
+    port = await freePort();
+    child = spawn(process.execPath, ['dist/sample/main.js'], {
+      cwd: root,
+      env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
+    });
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(
+      async () => ((await fetch(`http://127.0.0.1:${port}/stats`)).ok ? true : undefined),
+      20_000,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGTERM');
+    await exited;
+  });
+
+  it('serves its endpoint, runs the queued email and logs its life in readable lines', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/emails`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ to: 'process@example.com', subject: 'From a test', body: 'Hi' }),
+    });
+    expect(response.status).toBe(201);
+    const { id } = (await response.json()) as { id: string };
+    const task = await waitFor(async () => {
+      const info = (await (await fetch(`http://127.0.0.1:${port}/tasks/${id}`)).json()) as {
+        status: string;
+      };
+      return info.status === 'completed' ? info : undefined;
+    }, 10_000);
+    expect(task).toMatchObject({ id, name: 'email', queue: 'high_priority', status: 'completed' });
+    expect(output).toContain(`✓ email [high_priority] ${id} completed`);
+    expect(output).toContain('Sample listening on');
+  });
+
+  it('shuts down on SIGTERM without errors', async () => {
+    const exited = new Promise<{ code: number | null; signal: string | null }>((done) =>
+      child.once('exit', (code, signal) => done({ code, signal })),
+    );
+    child.kill('SIGTERM');
+    // Nest's shutdown hooks close the application (the scheduler drains), then re-raise the signal.
+    expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(output).not.toMatch(/\bERROR\b/);
+  }, 40_000);
+});
