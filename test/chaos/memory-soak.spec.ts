@@ -25,8 +25,9 @@ const MAX_TASKS = 10_000;
 const SWEEP_WORTH = 1_000;
 /**
  * Finished tasks kept at most while saturated: a sweep starts once 1,000 have
- * finished and removes them a batch per event-loop turn, so a few thousand
- * may wait for it; a retention that falls behind grows far past this.
+ * finished and removes, per event-loop turn, twice what finished since its
+ * last batch, so a few thousand may wait for it; a retention that falls
+ * behind grows far past this.
  */
 const LOADED_LIMIT = 2 * MAX_TASKS;
 const HEAP_GROWTH_LIMIT = 32 * 1024 * 1024;
