@@ -77,11 +77,15 @@ export {
   DuplicateNameError,
   SchedulerConfigurationError,
   SchedulerStoppedError,
+  StoreUnavailableError,
+} from './core/errors.js';
+export {
   TaskTimeoutError,
   TaskCancelledError,
   SchedulerShutdownError,
+  LeaseLostError,
   NonRetryableError,
-} from './core/errors.js';
+} from './core/attempt-errors.js';
 
 export { TaskStore } from './store/task-store.js';
 export type {

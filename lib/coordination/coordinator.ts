@@ -28,6 +28,12 @@ export interface Coordinator {
   claimFire(scheduleId: string, fireAt: number): Promise<boolean>;
   /** Tells other nodes that work was added or released, so that idle ones wake without polling. */
   announceWork(queue: string, dueAt: number): void;
+  /**
+   * Whether the node `nodeId` has certainly stopped, so that the tasks it
+   * holds can be recovered before their leases run out (false when unsure:
+   * they are then recovered when the lease expires).
+   */
+  isGone(nodeId: string): boolean;
   /** Forwards a cancel to the node running the task. */
   requestCancel(taskId: string, nodeId: string): Promise<void>;
 }

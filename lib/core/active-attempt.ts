@@ -1,10 +1,11 @@
 import type { Clock } from './clock.js';
 import {
+  LeaseLostError,
   NonRetryableError,
   SchedulerShutdownError,
   TaskCancelledError,
   TaskTimeoutError,
-} from './errors.js';
+} from './attempt-errors.js';
 import type { RegisteredHandler } from './handler-registry.js';
 import { errorMessage, type SchedulerLogger } from './logger.js';
 import type { QueueRuntime } from './queue-registry.js';
@@ -23,7 +24,7 @@ export type AttemptOutcome =
   | { kind: 'interrupted' };
 
 /** Why an attempt's signal was aborted. */
-export type AbortKind = 'timeout' | 'cancel' | 'shutdown';
+export type AbortKind = 'timeout' | 'cancel' | 'shutdown' | 'lease-lost';
 
 /** Services an attempt needs, shared by every attempt, and where it reports its end. */
 export interface AttemptServices {
@@ -111,6 +112,7 @@ export class ActiveAttempt {
   private abortReason(kind: AbortKind): Error {
     if (kind === 'timeout') return new TaskTimeoutError(this.id, this.timeoutMs ?? 0);
     if (kind === 'cancel') return new TaskCancelledError(this.id);
+    if (kind === 'lease-lost') return new LeaseLostError(this.id);
     return new SchedulerShutdownError();
   }
 
@@ -143,6 +145,8 @@ export class ActiveAttempt {
       case 'timeout':
         return { kind: 'timed-out', error: new TaskTimeoutError(this.id, this.timeoutMs ?? 0) };
       case 'cancel':
+      case 'lease-lost':
+        // Whoever cancelled the task, or took it over, has recorded its state: nothing to write.
         return { kind: 'cancelled' };
       case 'shutdown':
         // Work that finished despite the shutdown is done; anything else runs again later.

@@ -3,12 +3,27 @@ import { decideTransition, type AttemptTransition } from './attempt-transition.j
 import type { DispatchListener } from './dispatcher.js';
 import type { EngineContext } from './engine-context.js';
 import { errorMessage } from './logger.js';
+import type { RetryPolicy } from './retry-policy.js';
 import type { ThroughputMeter } from './stats.js';
 import type { WriteSink } from './write-batcher.js';
 import { toTaskInfo } from './task-info.js';
 import { FINISHED_STATUSES, type TaskRecord, type TaskStatus } from './types.js';
 
 const RUNNING: readonly TaskStatus[] = Object.freeze(['running']);
+/** The retry policy of a task whose queue this node does not have: its own maxRetries, no delay. */
+const FAIL_AT_ONCE: RetryPolicy = Object.freeze({
+  maxRetries: 0,
+  delayMs: 0,
+  backoff: 'fixed',
+  jitter: 0,
+  maxDelayMs: 0,
+});
+
+/** An attempt's end being written. */
+interface Written {
+  record: TaskRecord;
+  transition: AttemptTransition;
+}
 const retryByPolicy = (): boolean => true;
 const failed = (outcome: AttemptOutcome): boolean =>
   outcome.kind === 'failed' || outcome.kind === 'timed-out';
@@ -28,10 +43,7 @@ export interface RecorderListener {
  */
 export class AttemptRecorder implements DispatchListener {
   /** Answers the write of every attempt's end (one object, not two closures per task). */
-  private readonly sink: WriteSink<
-    boolean,
-    { attempt: ActiveAttempt; transition: AttemptTransition }
-  >;
+  private readonly sink: WriteSink<boolean, Written>;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -39,10 +51,10 @@ export class AttemptRecorder implements DispatchListener {
     private readonly listener: RecorderListener,
   ) {
     this.sink = {
-      written: (applied, { attempt, transition }) => this.written(attempt, transition, applied),
-      failed: (error, { attempt }) =>
+      written: (applied, { record, transition }) => this.written(record, transition, applied),
+      failed: (error, { record }) =>
         ctx.logger.error(
-          `recording the end of task ${attempt.record.name} ${attempt.id} failed: ${errorMessage(error)}; its lease will expire and it will be recovered`,
+          `recording the end of task ${record.name} ${record.id} failed: ${errorMessage(error)}; its lease will expire and it will be recovered`,
         ),
     };
   }
@@ -73,31 +85,51 @@ export class AttemptRecorder implements DispatchListener {
       shouldRetry: failed(outcome) ? (error) => this.askShouldRetry(attempt, error) : retryByPolicy,
       random: this.ctx.random,
     });
-    if (transition === null) return;
+    if (transition !== null) this.write(attempt.record, this.ctx.coordinator.nodeId, transition);
+  }
+
+  /**
+   * Ends an attempt whose node is gone (its lease ran out, or it died before
+   * a restart): it counts as failed with `reason`, and the queue's retry
+   * policy applies, as it would to any other failure.
+   */
+  interrupted(record: TaskRecord, reason: string): void {
+    const queue = this.ctx.queues.find(record.queue);
+    const now = this.ctx.clock.now();
+    const transition = decideTransition({
+      record,
+      startedAt: record.startedAt ?? now,
+      finishedAt: now,
+      nodeId: record.nodeId ?? record.lockedBy ?? this.ctx.coordinator.nodeId,
+      outcome: { kind: 'failed', error: new Error(reason) },
+      policy: queue?.config.retry ?? FAIL_AT_ONCE,
+      shouldRetry: retryByPolicy,
+      random: this.ctx.random,
+    });
+    if (transition !== null) this.write(record, record.lockedBy ?? '', transition);
+  }
+
+  /** The fenced write of an attempt's end: it applies only if `owner` still holds that attempt. */
+  private write(record: TaskRecord, owner: string, transition: AttemptTransition): void {
     this.ctx.writer.submitUpdate(
       {
-        id: attempt.id,
-        expect: {
-          statuses: RUNNING,
-          owner: this.ctx.coordinator.nodeId,
-          attempt: attempt.record.attempts,
-        },
+        id: record.id,
+        expect: { statuses: RUNNING, owner, attempt: record.attempts },
         set: transition.set,
         appendAttempt: transition.attempt,
       },
       this.sink,
-      { attempt, transition },
+      { record, transition },
     );
   }
 
-  private written(attempt: ActiveAttempt, transition: AttemptTransition, applied: boolean): void {
+  private written(record: TaskRecord, transition: AttemptTransition, applied: boolean): void {
     if (!applied) {
       this.ctx.logger.warn(
-        `task ${attempt.record.name} ${attempt.id} attempt ${attempt.record.attempts} finished, but the task had changed meanwhile (cancelled, or taken over by another node); its result was not recorded`,
+        `task ${record.name} ${record.id} attempt ${record.attempts} ended, but the task had changed meanwhile (cancelled, or taken over by another node); its result was not recorded`,
       );
       return;
     }
-    const { record } = attempt;
     const status = transition.set.status!;
     if (FINISHED_STATUSES.includes(status)) {
       this.throughput.record(transition.attempt.finishedAt);

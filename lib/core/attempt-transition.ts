@@ -1,6 +1,6 @@
 import type { TaskPatch } from '../store/task-store.js';
 import type { AttemptOutcome } from './active-attempt.js';
-import { NonRetryableError } from './errors.js';
+import { NonRetryableError } from './attempt-errors.js';
 import { errorMessage } from './logger.js';
 import { retryDelay, type RetryPolicy } from './retry-policy.js';
 import type { AttemptRecord, TaskRecord } from './types.js';

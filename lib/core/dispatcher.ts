@@ -7,6 +7,7 @@ import {
   type AttemptServices,
 } from './active-attempt.js';
 import type { EngineContext } from './engine-context.js';
+import { releaseUnstarted } from './claim-release.js';
 import { errorMessage } from './logger.js';
 import type { QueueRuntime } from './queue-registry.js';
 import type { TaskRecord } from './types.js';
@@ -124,6 +125,11 @@ export class Dispatcher implements CoordinatorSignals {
     });
   }
 
+  /** The attempts running on this node. */
+  runningAttempts(): ActiveAttempt[] {
+    return [...this.attempts.values()];
+  }
+
   find(taskId: string): ActiveAttempt | undefined {
     return this.attempts.get(taskId);
   }
@@ -235,7 +241,7 @@ export class Dispatcher implements CoordinatorSignals {
             (record) => !this.cancelledInClaim.delete(`${record.id}#${record.attempts}`),
           );
     if (!this.dispatching) {
-      this.release(tasks);
+      releaseUnstarted(this.ctx, tasks);
       return;
     }
     for (const record of tasks) this.startAttempt(queue, record);
@@ -266,31 +272,5 @@ export class Dispatcher implements CoordinatorSignals {
       for (const resolve of waiters) resolve();
     }
     this.schedulePump();
-  }
-
-  /** Hands back tasks claimed after dispatching stopped, unstarted and without using a retry. */
-  private release(records: TaskRecord[]): void {
-    for (const record of records) {
-      void this.ctx.writer
-        .update({
-          id: record.id,
-          expect: {
-            statuses: ['running'],
-            owner: this.ctx.coordinator.nodeId,
-            attempt: record.attempts,
-          },
-          // The attempt never started: take back its count, so `attempts` stays "attempts started".
-          set: {
-            status: 'pending',
-            attempts: record.attempts - 1,
-            startedAt: null,
-            lockedBy: null,
-            lockedUntil: null,
-          },
-        })
-        .catch((error: unknown) =>
-          this.ctx.logger.error(`releasing task ${record.id} failed: ${errorMessage(error)}`),
-        );
-    }
   }
 }

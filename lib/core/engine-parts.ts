@@ -1,6 +1,7 @@
 import { AttemptRecorder } from './attempt-recorder.js';
 import { Dispatcher } from './dispatcher.js';
 import type { EngineContext } from './engine-context.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { Retention } from './retention.js';
 import { ScheduleFactory } from './schedule-factory.js';
 import { ScheduleRunner } from './schedule-runner.js';
@@ -18,6 +19,7 @@ export interface EngineParts {
   schedules: ScheduleRunner;
   retention: Retention;
   reporter: StatsReporter;
+  leases: LeaseKeeper;
 }
 
 /**
@@ -37,12 +39,19 @@ export function assembleEngine(ctx: EngineContext): EngineParts {
     finished,
     waiting: (queue, dueAt) => dispatcher.workAvailable(queue, dueAt),
   });
-  const dispatcher = new Dispatcher(ctx, recorder);
+  const dispatcher = new Dispatcher(ctx, {
+    started: (attempt) => {
+      recorder.started(attempt);
+      leases.attemptStarted();
+    },
+    settled: (attempt, outcome) => recorder.settled(attempt, outcome),
+  });
+  const leases = new LeaseKeeper(ctx, dispatcher, recorder);
   const adder = new TaskAdder(ctx, new TaskFactory(ctx), dispatcher);
   const commands = new TaskCommands(ctx, adder, dispatcher, (record) =>
     finished(record.id, record.scheduleId),
   );
   const schedules = new ScheduleRunner(ctx, new ScheduleFactory(ctx), adder, dispatcher);
   const reporter = new StatsReporter(ctx, throughput, startedAt);
-  return { dispatcher, adder, commands, schedules, retention, reporter };
+  return { dispatcher, adder, commands, schedules, retention, reporter, leases };
 }

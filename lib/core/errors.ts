@@ -24,6 +24,8 @@ export type SchedulerErrorCode =
   | 'TASK_CANCELLED'
   | 'SCHEDULER_SHUTDOWN'
   | 'SCHEDULER_STOPPED'
+  | 'LEASE_LOST'
+  | 'STORE_UNAVAILABLE'
   | 'NON_RETRYABLE';
 
 const MAX_QUOTED_LENGTH = 120;
@@ -226,30 +228,17 @@ export class SchedulerConfigurationError extends SchedulerError {
   }
 }
 
-/** An attempt ran longer than its timeout; the retry policy applies. */
-export class TaskTimeoutError extends SchedulerError {
-  readonly code = 'TASK_TIMEOUT';
+/** The store could not be reached or failed; the cause says why. Nothing was changed by the call. */
+export class StoreUnavailableError extends SchedulerError {
+  readonly code = 'STORE_UNAVAILABLE';
   constructor(
-    readonly taskId: string,
-    readonly timeoutMs: number,
+    readonly operation: string,
+    cause: unknown,
   ) {
-    super(`Task ${describeValue(taskId)} timed out after ${timeoutMs} ms.`);
-  }
-}
-
-/** Reason given to a handler's signal when its task is cancelled. */
-export class TaskCancelledError extends SchedulerError {
-  readonly code = 'TASK_CANCELLED';
-  constructor(readonly taskId: string) {
-    super(`Task ${describeValue(taskId)} was cancelled.`);
-  }
-}
-
-/** Reason given to a handler's signal when the scheduler shuts down. */
-export class SchedulerShutdownError extends SchedulerError {
-  readonly code = 'SCHEDULER_SHUTDOWN';
-  constructor() {
-    super('The scheduler is shutting down; the attempt was interrupted and will run again.');
+    super(
+      `The task store failed during ${operation}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }
 
@@ -258,17 +247,5 @@ export class SchedulerStoppedError extends SchedulerError {
   readonly code = 'SCHEDULER_STOPPED';
   constructor(operation: string) {
     super(`Cannot ${operation}: the scheduler has been stopped.`);
-  }
-}
-
-/**
- * Throw from a handler to fail the task at once, without retries.
- *
- * @example throw new NonRetryableError('recipient address is invalid');
- */
-export class NonRetryableError extends SchedulerError {
-  readonly code = 'NON_RETRYABLE';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
   }
 }

@@ -57,8 +57,14 @@ export interface SchedulerOptions {
   maxPayloadBytes?: number;
   /** Time zone of cron schedules that name none (default: the process's). */
   timeZone?: string;
-  /** Lease of a claimed task; renewed while it runs (default '30s'). */
+  /**
+   * Lease of a claimed task: renewed while it runs; if its node stops
+   * renewing (a crash), the task is recovered once the lease runs out
+   * (default '30s').
+   */
   lease?: Duration;
+  /** How often running tasks' leases are renewed (default a third of `lease`). */
+  renewEvery?: Duration;
   /** This instance's id in task records; default host-pid-random. */
   nodeId?: string;
   store?: TaskStore;
@@ -89,6 +95,7 @@ export interface ResolvedOptions {
   maxPayloadBytes: number;
   timeZone: string;
   leaseMs: number;
+  renewEveryMs: number;
 }
 
 /** Bounds on configuration: beyond these a value is a mistake, not a plan. */
@@ -136,8 +143,25 @@ export function resolveOptions(options: SchedulerOptions): ResolvedOptions {
       LIMITS.maxPayloadBytes,
     ),
     timeZone: options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
-    leaseMs: parsePositiveDuration(options.lease ?? '30s', 'lease'),
+    ...resolveLease(options),
   };
+}
+
+/** The lease and its renewal period; renewals must come well within the lease. */
+function resolveLease(options: SchedulerOptions): { leaseMs: number; renewEveryMs: number } {
+  const leaseMs = parsePositiveDuration(options.lease ?? '30s', 'lease');
+  const renewEveryMs =
+    options.renewEvery === undefined
+      ? Math.max(1, Math.floor(leaseMs / 3))
+      : parsePositiveDuration(options.renewEvery, 'renewEvery');
+  if (renewEveryMs * 2 > leaseMs) {
+    throw new InvalidDurationError(
+      'renewEvery',
+      options.renewEvery,
+      `it must be at most half the lease (${leaseMs} ms), so that a late renewal still comes in time`,
+    );
+  }
+  return { leaseMs, renewEveryMs };
 }
 
 /** Checks and completes one queue's configuration. */

@@ -64,6 +64,10 @@ export class QueueRegistry {
     return queue;
   }
 
+  find(name: string): QueueRuntime | undefined {
+    return this.byName.get(name);
+  }
+
   has(name: string): boolean {
     return this.byName.has(name);
   }

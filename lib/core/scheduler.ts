@@ -3,6 +3,8 @@ import type { Dispatcher } from './dispatcher.js';
 import { parseDuration, type Duration } from './duration.js';
 import { createEngineContext, type EngineContext } from './engine-context.js';
 import { assembleEngine } from './engine-parts.js';
+import type { LeaseKeeper } from './lease-keeper.js';
+import { warnAboutOrphans } from './orphans.js';
 import { SchedulerStoppedError } from './errors.js';
 import { EventBus, type SchedulerEvent } from './events.js';
 import type { HandlerOptions, TaskHandler } from './handler.js';
@@ -45,6 +47,7 @@ export class Scheduler {
   private readonly schedules: ScheduleRunner;
   private readonly retention: Retention;
   private readonly reporter: StatsReporter;
+  private readonly leases: LeaseKeeper;
   private readonly events = new EventBus();
   private phase: Phase = 'created';
   private opening: Promise<void> | undefined;
@@ -59,6 +62,7 @@ export class Scheduler {
       schedules: this.schedules,
       retention: this.retention,
       reporter: this.reporter,
+      leases: this.leases,
     } = assembleEngine(this.ctx));
     this.events$ = this.events.events$;
   }
@@ -100,6 +104,8 @@ export class Scheduler {
     this.ctx.handlers.assertQueuesExist(this.ctx.queues);
     this.phase = 'started';
     this.ctx.timeline.start();
+    await this.leases.start();
+    await warnAboutOrphans(this.ctx);
     this.schedules.start();
     this.dispatcher.start();
     this.retention.start();
@@ -114,6 +120,7 @@ export class Scheduler {
         schedules: this.schedules,
         dispatcher: this.dispatcher,
         retention: this.retention,
+        leases: this.leases,
       });
       this.events.complete();
       this.phase = 'stopped';

@@ -1,6 +1,7 @@
 import type { Dispatcher } from './dispatcher.js';
 import type { EngineContext } from './engine-context.js';
 import { errorMessage } from './logger.js';
+import type { LeaseKeeper } from './lease-keeper.js';
 import type { Retention } from './retention.js';
 import type { ScheduleRunner } from './schedule-runner.js';
 import { TimelineEntry } from './timeline.js';
@@ -10,6 +11,7 @@ export interface ShutdownParts {
   schedules: ScheduleRunner;
   dispatcher: Dispatcher;
   retention: Retention;
+  leases: LeaseKeeper;
 }
 
 /**
@@ -36,6 +38,8 @@ export async function shutDown(ctx: EngineContext, parts: ShutdownParts): Promis
     );
     await parts.dispatcher.whenIdle();
   }
+  // Leases are kept until the last attempt has ended; the interrupted ones were handed back.
+  await parts.leases.stop();
   await ctx.writer.drain();
   ctx.timeline.clear();
   ctx.timeline.stop();

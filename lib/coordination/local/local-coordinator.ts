@@ -3,13 +3,24 @@ import { hostname } from 'node:os';
 import type { Clock } from '../../core/clock.js';
 import type { Coordinator } from '../coordinator.js';
 
+const host = (): string =>
+  hostname()
+    .replace(/[^A-Za-z0-9_.-]/g, '')
+    .slice(0, 40) || 'node';
+
 /** A node id unique across hosts, processes and restarts: `host-pid-random`. */
 export function generateNodeId(): string {
-  const host =
-    hostname()
-      .replace(/[^A-Za-z0-9_.-]/g, '')
-      .slice(0, 40) || 'node';
-  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  return `${host()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Whether a process of this host with that pid is running (permission errors mean it is). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -39,6 +50,20 @@ export class LocalCoordinator implements Coordinator {
   }
 
   announceWork(): void {}
+
+  /**
+   * A generated id names its host and process: a node of this host whose
+   * process is gone (or whose pid is now ours, as after a container
+   * restart) has stopped. Anything else is unknown.
+   */
+  isGone(nodeId: string): boolean {
+    if (nodeId === this.nodeId) return false;
+    const match = /^(.+)-(\d+)-[0-9a-f]{6}$/.exec(nodeId);
+    if (match === null) return false;
+    const [, nodeHost, pid] = match;
+    if (nodeHost !== host()) return false;
+    return Number(pid) === process.pid || !processAlive(Number(pid));
+  }
 
   async requestCancel(): Promise<void> {}
 }

@@ -6,7 +6,7 @@
  * its abort and its exit in the run log.
  */
 import type { Clock } from '../../../lib/core/clock.js';
-import { NonRetryableError } from '../../../lib/core/errors.js';
+import { NonRetryableError } from '../../../lib/core/attempt-errors.js';
 import type { TaskContext, TaskHandler } from '../../../lib/core/handler.js';
 import type { ChaosPayload, Plan, RunLog } from './run-log.js';
 

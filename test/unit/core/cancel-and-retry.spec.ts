@@ -1,9 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import {
-  InvalidStateError,
-  TaskCancelledError,
-  TaskNotFoundError,
-} from '../../../lib/core/errors.js';
+import { InvalidStateError, TaskNotFoundError } from '../../../lib/core/errors.js';
+import { TaskCancelledError } from '../../../lib/core/attempt-errors.js';
 import { GatedStore } from '../../utils/gated-store.js';
 import { createHarness, stopHarnesses, T0 } from '../../utils/scheduler-harness.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { NonRetryableError } from '../../../lib/core/errors.js';
+import { NonRetryableError } from '../../../lib/core/attempt-errors.js';
 import type { TaskContext } from '../../../lib/core/handler.js';
 import type { RetryPolicyConfig } from '../../../lib/core/options.js';
 import {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { SchedulerShutdownError, SchedulerStoppedError } from '../../../lib/core/errors.js';
+import { SchedulerStoppedError } from '../../../lib/core/errors.js';
+import { SchedulerShutdownError } from '../../../lib/core/attempt-errors.js';
 import { MemoryTaskStore } from '../../../lib/store/memory/memory-task-store.js';
 import { GatedStore } from '../../utils/gated-store.js';
 import { ManualClock } from '../../utils/manual-clock.js';

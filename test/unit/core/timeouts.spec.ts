@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { TaskTimeoutError } from '../../../lib/core/errors.js';
+import { TaskTimeoutError } from '../../../lib/core/attempt-errors.js';
 import { createHarness, stopHarnesses, T0 } from '../../utils/scheduler-harness.js';
 
 afterEach(stopHarnesses);
