@@ -8,6 +8,7 @@ import {
 } from './active-attempt.js';
 import type { EngineContext } from './engine-context.js';
 import { releaseUnstarted } from './claim-release.js';
+import { StoreUnavailableError } from './errors.js';
 import { errorMessage } from './logger.js';
 import type { QueueRuntime } from './queue-registry.js';
 import type { TaskRecord } from './types.js';
@@ -206,9 +207,12 @@ export class Dispatcher implements CoordinatorSignals {
         (error: unknown) => {
           queue.claiming = false;
           this.reserved -= limit;
-          this.ctx.logger.error(
-            `claiming tasks of queue ${queue.name} failed (${errorMessage(error)}); trying again in ${CLAIM_RETRY_MS} ms`,
-          );
+          // Store outages are logged once by the store's health; anything else is logged here.
+          if (!(error instanceof StoreUnavailableError)) {
+            this.ctx.logger.error(
+              `claiming tasks of queue ${queue.name} failed: ${errorMessage(error)}`,
+            );
+          }
           queue.dueAt = now + CLAIM_RETRY_MS;
           if (this.dispatching) this.ctx.timeline.schedule(queue.wake, queue.dueAt);
         },

@@ -9,6 +9,8 @@ import { consoleLogger, errorMessage, type SchedulerLogger } from './logger.js';
 import { resolveOptions, type ResolvedOptions, type SchedulerOptions } from './options.js';
 import { QueueRegistry, type QueueRuntime } from './queue-registry.js';
 import { Soon } from './soon.js';
+import { StoreHealth } from './store-health.js';
+import { guardStore } from './guarded-store.js';
 import { Timeline } from './timeline.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -17,7 +19,10 @@ export interface EngineContext {
   readonly options: ResolvedOptions;
   /** The engine's clock: timers of the real (or virtual) clock, time of the coordinator. */
   readonly clock: Clock;
+  /** The store, its failures turned into StoreUnavailableError. */
   readonly store: TaskStore;
+  /** Whether the store answers; logs its outages. */
+  readonly storeHealth: StoreHealth;
   readonly writer: WriteBatcher;
   readonly coordinator: Coordinator;
   readonly timeline: Timeline;
@@ -50,21 +55,24 @@ export function createEngineContext(
     maxWaitMs: baseClock.maxWaitMs,
   };
   const logger = options.logger ?? consoleLogger;
-  const store = options.store ?? new MemoryTaskStore();
+  const health = new StoreHealth(logger, () => clock.now());
+  const store = guardStore(options.store ?? new MemoryTaskStore(), health);
   const queues = new QueueRegistry(onQueueWake);
   const soon = new Soon();
   for (const queue of resolved.queues) queues.add(queue);
+  const timeline = new Timeline(clock, (error) =>
+    logger.error(`a timer callback failed: ${errorMessage(error)}`),
+  );
   return {
     options: resolved,
     clock,
     store,
-    writer: new WriteBatcher(store, soon, (error) =>
+    storeHealth: health,
+    writer: new WriteBatcher(store, soon, timeline, clock.now, (error) =>
       logger.error(`handling a store answer failed: ${errorMessage(error)}`),
     ),
     coordinator,
-    timeline: new Timeline(clock, (error) =>
-      logger.error(`a timer callback failed: ${errorMessage(error)}`),
-    ),
+    timeline,
     events,
     logger,
     queues,

@@ -1,5 +1,6 @@
 import type { Dispatcher } from './dispatcher.js';
 import type { EngineContext } from './engine-context.js';
+import { StoreUnavailableError } from './errors.js';
 import { errorMessage } from './logger.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import type { Retention } from './retention.js';
@@ -40,7 +41,10 @@ export async function shutDown(ctx: EngineContext, parts: ShutdownParts): Promis
   }
   // Leases are kept until the last attempt has ended; the interrupted ones were handed back.
   await parts.leases.stop();
-  await ctx.writer.drain();
+  // Writes the store could not take (it is down) are retried until the shutdown timeout, then given up.
+  if (await waitOrTimeout(ctx, ctx.writer.drain(), ctx.options.shutdownTimeoutMs)) {
+    ctx.writer.abandon(new StoreUnavailableError('shutdown', 'the store did not answer in time'));
+  }
   ctx.timeline.clear();
   ctx.timeline.stop();
   await closeQuietly(ctx, 'coordinator', () => ctx.coordinator.stop());

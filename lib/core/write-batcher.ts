@@ -1,5 +1,9 @@
 import type { InsertRequest, InsertResult, TaskStore, TaskUpdate } from '../store/task-store.js';
 import type { Soon } from './soon.js';
+import { TimelineEntry, type Timeline } from './timeline.js';
+
+const FIRST_RETRY_DELAY_MS = 500;
+const MAX_RETRY_DELAY_MS = 30_000;
 
 /**
  * Receives the answer to a write. One sink serves every write of its kind,
@@ -32,17 +36,23 @@ const settle: WriteSink<never, Settlers<unknown>> = {
  * SQL store can commit a whole burst in one transaction. Batches go out one
  * at a time, in order: writes made while a batch is in flight form the next
  * batch, which both keeps writes to one task in order and lets batches grow
- * exactly when the store is the bottleneck.
+ * exactly when the store is the bottleneck. A failed insert is answered as
+ * failed (the caller's add rejects); failed updates are retried.
  */
 export class WriteBatcher {
   private inserts: Pending<InsertRequest, InsertResult, unknown>[] = [];
   private updates: Pending<TaskUpdate, boolean, unknown>[] = [];
   private scheduled = false;
   private inFlight: Promise<void> | null = null;
+  /** Waits before updates that failed are tried again (the store is down). */
+  private readonly retry = new TimelineEntry(() => this.schedule());
+  private retryDelayMs = 0;
 
   constructor(
     private readonly store: TaskStore,
     private readonly soon: Soon,
+    private readonly timeline: Timeline,
+    private readonly now: () => number,
     /** Where a sink that throws is reported: its error must not stop the other answers. */
     private readonly onSinkError: (error: unknown) => void,
   ) {}
@@ -75,15 +85,24 @@ export class WriteBatcher {
     this.schedule();
   }
 
-  /** Resolves when every write accepted so far has been answered. */
+  /** Resolves when every write accepted so far has been answered (updates waiting to be retried included). */
   async drain(): Promise<void> {
-    while (this.inFlight !== null || this.scheduled) {
+    while (this.inFlight !== null || this.scheduled || this.retry.armed) {
       await (this.inFlight ?? new Promise((resolve) => setImmediate(resolve)));
     }
   }
 
+  /** Gives up on every write not answered yet (the store stayed down through shutdown). */
+  abandon(error: unknown): void {
+    this.timeline.cancel(this.retry);
+    const pending = [...this.inserts, ...this.updates];
+    this.inserts = [];
+    this.updates = [];
+    for (const p of pending) (p.sink as WriteSink<unknown, unknown>).failed(error, p.context);
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.inFlight !== null) return;
+    if (this.scheduled || this.inFlight !== null || this.retry.armed) return;
     this.scheduled = true;
     this.soon.run(() => {
       this.scheduled = false;
@@ -111,8 +130,40 @@ export class WriteBatcher {
     if (inserts.length > 0) {
       await this.answer(inserts, () => this.store.insertTasks(inserts.map((p) => p.item)));
     }
-    if (updates.length > 0) {
-      await this.answer(updates, () => this.store.updateTasks(updates.map((p) => p.item)));
+    if (updates.length > 0 && !(await this.writeUpdates(updates))) this.retryLater(updates);
+  }
+
+  /**
+   * An update records what already happened (an attempt's end): it is
+   * kept and tried again, in order, until the store takes it, rather than
+   * lost. Returns false when the store failed.
+   */
+  private async writeUpdates(updates: Pending<TaskUpdate, boolean, unknown>[]): Promise<boolean> {
+    let applied: readonly boolean[];
+    try {
+      applied = await this.store.updateTasks(updates.map((p) => p.item));
+    } catch {
+      return false;
+    }
+    this.retryDelayMs = 0;
+    updates.forEach((p, index) => this.safely(() => p.sink.written(applied[index]!, p.context)));
+    return true;
+  }
+
+  private retryLater(updates: Pending<TaskUpdate, boolean, unknown>[]): void {
+    this.updates = [...updates, ...this.updates];
+    this.retryDelayMs = Math.min(
+      MAX_RETRY_DELAY_MS,
+      Math.max(FIRST_RETRY_DELAY_MS, this.retryDelayMs * 2),
+    );
+    this.timeline.schedule(this.retry, this.now() + this.retryDelayMs);
+  }
+
+  private safely(answer: () => void): void {
+    try {
+      answer();
+    } catch (error) {
+      this.onSinkError(error);
     }
   }
 
@@ -127,13 +178,12 @@ export class WriteBatcher {
     } catch (error) {
       failure = error;
     }
-    pending.forEach((p, index) => {
-      try {
-        if (results === undefined) p.sink.failed(failure, p.context);
-        else p.sink.written(results[index]!, p.context);
-      } catch (error) {
-        this.onSinkError(error);
-      }
-    });
+    pending.forEach((p, index) =>
+      this.safely(() =>
+        results === undefined
+          ? p.sink.failed(failure, p.context)
+          : p.sink.written(results[index]!, p.context),
+      ),
+    );
   }
 }
