@@ -2,6 +2,20 @@ import type { AttemptRecord, ScheduleInfo, ScheduleRecord, TaskInfo, TaskRecord 
 
 const toDate = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
+/**
+ * A stored payload, parsed. The engine only stores valid JSON, but a row
+ * edited by hand may not be: such a task still lists (with a null payload)
+ * instead of breaking every listing it appears in; running it fails it.
+ */
+function readPayload(text: string): unknown {
+  if (text === 'null') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
 /** The public view of a task record: Dates instead of epoch ms, the payload parsed. */
 export function toTaskInfo(record: TaskRecord): TaskInfo {
   const last = record.history.at(-1);
@@ -10,7 +24,7 @@ export function toTaskInfo(record: TaskRecord): TaskInfo {
     name: record.name,
     queue: record.queue,
     status: record.status,
-    payload: JSON.parse(record.payload) as unknown,
+    payload: readPayload(record.payload),
     scheduleId: record.scheduleId,
     createdAt: new Date(record.createdAt),
     scheduledAt: new Date(record.scheduledAt),
@@ -47,7 +61,7 @@ export function toScheduleInfo(record: ScheduleRecord): ScheduleInfo {
     timeZone: record.timeZone,
     taskName: record.taskName,
     queue: record.queue,
-    payload: JSON.parse(record.payload) as unknown,
+    payload: readPayload(record.payload),
     priority: record.priority,
     overlap: record.overlap,
     misfire: record.misfire,
