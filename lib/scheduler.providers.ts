@@ -1,17 +1,17 @@
 import { Logger, type LoggerService, type Provider } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { SchedulerConfigurationError } from './core/errors.js';
 import type { SchedulerLogger } from './core/logger.js';
 import { Scheduler } from './core/scheduler.js';
-import type {
-  SchedulerModuleOptions,
-  StoreOptions,
-} from './interfaces/scheduler-module-options.interface.js';
+import type { SchedulerModuleOptions } from './interfaces/scheduler-module-options.interface.js';
+import { createStore } from './scheduler-store.factory.js';
 import { SCHEDULER_MODULE_OPTIONS } from './scheduler.module-definition.js';
-import { MemoryTaskStore } from './store/memory/memory-task-store.js';
-import type { TaskStore } from './store/task-store.js';
 
 /** Builds the engine from the module options. */
-export function createSchedulerEngine(options: SchedulerModuleOptions): Scheduler {
+export function createSchedulerEngine(
+  options: SchedulerModuleOptions,
+  moduleRef: ModuleRef,
+): Scheduler {
   const { store, coordination, logger, ...engineOptions } = options;
   if (coordination !== undefined && coordination.type !== 'local') {
     throw new SchedulerConfigurationError(
@@ -20,16 +20,9 @@ export function createSchedulerEngine(options: SchedulerModuleOptions): Schedule
   }
   return new Scheduler({
     ...engineOptions,
-    store: createStore(store ?? { type: 'memory' }),
+    store: createStore(store ?? { type: 'memory' }, moduleRef),
     logger: toEngineLogger(logger),
   });
-}
-
-function createStore(options: StoreOptions): TaskStore {
-  if (options.type === 'memory') return new MemoryTaskStore();
-  throw new SchedulerConfigurationError(
-    `Unknown store type ${JSON.stringify((options as { type: unknown }).type)}; this release supports { type: 'memory' }.`,
-  );
 }
 
 const silent: SchedulerLogger = { log() {}, warn() {}, error() {} };
@@ -50,5 +43,5 @@ function toEngineLogger(logger: LoggerService | false | undefined): SchedulerLog
 export const schedulerEngineProvider: Provider = {
   provide: Scheduler,
   useFactory: createSchedulerEngine,
-  inject: [SCHEDULER_MODULE_OPTIONS],
+  inject: [SCHEDULER_MODULE_OPTIONS, ModuleRef],
 };

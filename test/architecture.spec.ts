@@ -131,7 +131,8 @@ describe('architecture', () => {
   });
 
   it('imports optional peers only where they are needed, so the memory store needs none of them', () => {
-    const optional = /^(typeorm|ioredis|pg|mysql2|better-sqlite3|prom-client|@nestjs\/terminus)$/;
+    const optional =
+      /^(typeorm|ioredis|pg|mysql2|better-sqlite3|prom-client|@nestjs\/terminus|@nestjs\/typeorm)$/;
     const eager = files.flatMap((file) =>
       [
         ...readFileSync(join(root, file.path), 'utf8').matchAll(

@@ -1,8 +1,36 @@
 import type { LoggerService } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import type { SchedulerOptions } from '../core/options.js';
+import type {
+  ServerStoreOptions,
+  SqliteStoreOptions,
+  SqlStoreCommonOptions,
+} from '../store/typeorm/sql-store-options.js';
 
-/** Where tasks and schedules are kept. More stores come with later releases. */
-export type StoreOptions = { type: 'memory' };
+/** In-process: fastest, and nothing survives a restart. */
+export interface MemoryStoreOptions {
+  type: 'memory';
+}
+
+/**
+ * The application's own TypeORM connection: a DataSource, or the name of a
+ * TypeOrmModule connection in the same application (default: its default
+ * connection). The scheduler adds its tables there and opens no connection.
+ */
+export interface TypeOrmConnectionStoreOptions extends SqlStoreCommonOptions {
+  type: 'typeorm';
+  dataSource?: DataSource;
+  /** The `name` given to TypeOrmModule.forRoot; used when `dataSource` is absent. */
+  connection?: string;
+}
+
+/**
+ * Where tasks and schedules are kept: in memory, or durably in SQLite,
+ * PostgreSQL or MySQL/MariaDB. The SQL stores load TypeORM and their driver
+ * only when chosen.
+ */
+export type StoreOptions =
+  MemoryStoreOptions | SqliteStoreOptions | ServerStoreOptions | TypeOrmConnectionStoreOptions;
 
 /** How instances of the application coordinate. More modes come with later releases. */
 export type CoordinationOptions = { type: 'local' };
@@ -12,7 +40,7 @@ export interface SchedulerModuleOptions extends Omit<
   SchedulerOptions,
   'store' | 'coordinator' | 'logger'
 > {
-  /** Default `{ type: 'memory' }`: nothing survives a restart. */
+  /** Default `{ type: 'memory' }`: nothing survives a restart; see StoreOptions for the durable stores. */
   store?: StoreOptions;
   /** Default `{ type: 'local' }`: a single instance. */
   coordination?: CoordinationOptions;

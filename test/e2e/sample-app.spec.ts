@@ -2,6 +2,9 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { SchedulerService, type SchedulerEvent, type TaskInfo } from 'nestjs-scheduler';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { AppModule } from '../../sample/app.module.js';
 import { bootApp, closeApps, completionOf, nextEvents } from './nest-app.js';
@@ -10,12 +13,20 @@ import { bootApp, closeApps, completionOf, nextEvents } from './nest-app.js';
 let app: INestApplication;
 let scheduler: SchedulerService;
 
+/** The sample's default store, SQLite, in a file of its own. */
+const dataDir = mkdtempSync(join(tmpdir(), 'sample-app-'));
+
 beforeAll(async () => {
+  process.env.SCHEDULER_DB = join(dataDir, 'scheduler.db');
   app = await bootApp({ imports: [AppModule] });
   scheduler = app.get(SchedulerService);
 });
 
-afterAll(closeApps);
+afterAll(async () => {
+  await closeApps();
+  delete process.env.SCHEDULER_DB;
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 const email = { to: 'you@example.com', subject: 'Hi', body: 'Hello' };
 

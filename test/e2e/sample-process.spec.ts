@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,6 +35,29 @@ describe('the sample application as a process', () => {
   let child: ChildProcess;
   let port: number;
   let output = '';
+  // The sample keeps its tasks in SQLite by default: a file of the test's own.
+  const dataDir = mkdtempSync(join(tmpdir(), 'sample-process-'));
+  let emailId = '';
+
+  const startSample = async (): Promise<void> => {
+    port = await freePort();
+    output = '';
+    child = spawn(process.execPath, ['dist/sample/main.js'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        NO_COLOR: '1',
+        SCHEDULER_DB: join(dataDir, 'scheduler.db'),
+      },
+    });
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(
+      async () => ((await fetch(`http://127.0.0.1:${port}/stats`)).ok ? true : undefined),
+      20_000,
+    );
+  };
 
   beforeAll(async () => {
     execFileSync(
@@ -42,24 +67,16 @@ describe('the sample application as a process', () => {
         cwd: root,
       },
     );
-    port = await freePort();
-    child = spawn(process.execPath, ['dist/sample/main.js'], {
-      cwd: root,
-      env: { ...process.env, PORT: String(port), NO_COLOR: '1' },
-    });
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(
-      async () => ((await fetch(`http://127.0.0.1:${port}/stats`)).ok ? true : undefined),
-      20_000,
-    );
+    await startSample();
   }, 60_000);
 
   afterAll(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((done) => child.once('exit', done));
-    child.kill('SIGTERM');
-    await exited;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('serves its endpoint, runs the queued email and logs its life in readable lines', async () => {
@@ -70,6 +87,7 @@ describe('the sample application as a process', () => {
     });
     expect(response.status).toBe(201);
     const { id } = (await response.json()) as { id: string };
+    emailId = id;
     const task = await waitFor(async () => {
       const info = (await (await fetch(`http://127.0.0.1:${port}/tasks/${id}`)).json()) as {
         status: string;
@@ -89,5 +107,13 @@ describe('the sample application as a process', () => {
     // Nest's shutdown hooks close the application (the scheduler drains), then re-raise the signal.
     expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
     expect(output).not.toMatch(/\bERROR\b/);
+  }, 40_000);
+
+  it('keeps its tasks across a restart, in its SQLite file', async () => {
+    await startSample();
+    const task = (await (await fetch(`http://127.0.0.1:${port}/tasks/${emailId}`)).json()) as {
+      status: string;
+    };
+    expect(task).toMatchObject({ id: emailId, status: 'completed' });
   }, 40_000);
 });
