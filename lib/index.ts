@@ -8,6 +8,8 @@ export { Delayed } from './decorators/delayed.decorator.js';
 export type {
   SchedulerModuleOptions,
   StoreOptions,
+  MemoryStoreOptions,
+  TypeOrmConnectionStoreOptions,
   CoordinationOptions,
 } from './interfaces/scheduler-module-options.interface.js';
 export type {
@@ -107,5 +109,19 @@ export type {
 } from './store/task-store.js';
 export type { TaskRecord, ScheduleRecord, AttemptRecord } from './core/types.js';
 export { MemoryTaskStore } from './store/memory/memory-task-store.js';
+export {
+  TypeOrmTaskStore,
+  createTypeOrmTaskStore,
+  schedulerEntities,
+  schedulerMigrations,
+  DEFAULT_TABLE_PREFIX,
+  type SqlStoreOptions,
+  type SqlStoreCommonOptions,
+  type SqliteStoreOptions,
+  type ServerStoreOptions,
+  type DataSourceStoreOptions,
+  type SchedulerEntitiesOptions,
+  type SchedulerEntityType,
+} from './store/typeorm/index.js';
 export { Coordinator, type CoordinatorSignals } from './coordination/coordinator.js';
 export { LocalCoordinator } from './coordination/local/local-coordinator.js';
