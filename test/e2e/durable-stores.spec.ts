@@ -9,7 +9,9 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import {
+  Cron,
   InvalidArgumentError,
+  Recurring,
   SchedulerConfigurationError,
   SchedulerModule,
   SchedulerService,
@@ -18,7 +20,7 @@ import {
   type TaskHandler,
 } from 'nestjs-scheduler';
 import type { DataSource } from 'typeorm';
-import { bootApp, bootFailure, closeApps, completionOf } from './nest-app.js';
+import { bootApp, bootFailure, closeApps, completionOf, RecordingLogger } from './nest-app.js';
 import { isolatedPostgres, isolatedSqliteFile, postgresAdmin } from '../utils/sql-isolation.js';
 
 const drops: (() => Promise<void>)[] = [];
@@ -29,6 +31,25 @@ afterEach(async () => {
 
 @Task('durable-job')
 class DurableJob implements TaskHandler<{ n: number }> {
+  execute(): void {}
+}
+
+// One deploy of an application and the next: the nightly schedule changes, the hourly one is removed.
+@Task('nightly-task')
+@Cron('0 3 * * *', { name: 'nightly', payload: { report: 'short' } })
+class NightlyV1 implements TaskHandler {
+  execute(): void {}
+}
+
+@Task('hourly-task')
+@Recurring('1h', { name: 'hourly' })
+class Hourly implements TaskHandler {
+  execute(): void {}
+}
+
+@Task('nightly-task')
+@Cron('30 4 * * *', { name: 'nightly', timeZone: 'Europe/Paris', payload: { report: 'full' } })
+class NightlyV2 implements TaskHandler {
   execute(): void {}
 }
 
@@ -57,6 +78,55 @@ describe('SchedulerModule on a SQL store', () => {
     const again = second.get(SchedulerService);
     expect(await again.getTask(id)).toMatchObject({ id, status: 'pending', payload: { n: 1 } });
     expect((await again.getSchedules()).map((schedule) => schedule.id)).toEqual(['nightly']);
+  });
+
+  it('reconciles decorator schedules with the stored ones at each start, never duplicating them', async () => {
+    const store = sqliteFile();
+    const first = await bootApp({
+      imports: [SchedulerModule.forRoot({ store })],
+      providers: [NightlyV1, Hourly],
+    });
+    await first.get(SchedulerService).addCronJob('0 12 * * *', 'hourly-task', null, { id: 'noon' });
+    await closeApps();
+    // The same deploy again: nothing changes, nothing is added twice.
+    const same = await bootApp({
+      imports: [SchedulerModule.forRoot({ store })],
+      providers: [NightlyV1, Hourly],
+    });
+    const before = await same.get(SchedulerService).getSchedules();
+    expect(before.map((schedule) => schedule.id).sort()).toEqual(['hourly', 'nightly', 'noon']);
+    await closeApps();
+
+    const next = await bootApp({
+      imports: [SchedulerModule.forRoot({ store })],
+      // Hourly's class is gone from this deploy; the API schedule 'noon' names a task it still has.
+      providers: [NightlyV2, DurableJob],
+    });
+    const after = await next.get(SchedulerService).getSchedules();
+    expect(after.map((schedule) => schedule.id).sort()).toEqual(['nightly', 'noon']);
+    expect(after.find((schedule) => schedule.id === 'nightly')).toMatchObject({
+      expression: '30 4 * * *',
+      timeZone: 'Europe/Paris',
+      payload: { report: 'full' },
+    });
+  });
+
+  it('keeps a stored task whose handler is gone pending, warns naming it, and counts it orphaned', async () => {
+    const store = sqliteFile();
+    const first = await bootApp({
+      imports: [SchedulerModule.forRoot({ store })],
+      providers: [DurableJob],
+    });
+    const id = await first.get(SchedulerService).addDelayedJob('1s', DurableJob, { n: 6 });
+    await closeApps();
+
+    const logger = new RecordingLogger();
+    const second = await bootApp({ imports: [SchedulerModule.forRoot({ store, logger })] });
+    const scheduler = second.get(SchedulerService);
+    expect(logger.messages('warn').join('\n')).toContain('durable-job');
+    expect((await scheduler.getStats()).orphaned).toBe(1);
+    await new Promise((wait) => setTimeout(wait, 1_200));
+    expect(await scheduler.getTask(id)).toMatchObject({ status: 'pending', attempts: 0 });
   });
 
   it('takes its store options from ConfigService in forRootAsync', async () => {

@@ -222,7 +222,7 @@ describe('table prefix', () => {
     for (const { name } of objects) expect(String(name)).toMatch(/^custom_/);
   });
 
-  for (const bad of ['bad-prefix', 'a'.repeat(31), 'x"; DROP TABLE t; --', 'é']) {
+  for (const bad of ['', 'bad-prefix', 'a'.repeat(31), 'x"; DROP TABLE t; --', 'é']) {
     it(`refuses ${JSON.stringify(bad)}, naming it, before connecting`, async () => {
       const options: SqlStoreOptions = { type: 'sqlite', database: ':memory:', tablePrefix: bad };
       expect(() => new TypeOrmTaskStore(options)).toThrow(InvalidArgumentError);

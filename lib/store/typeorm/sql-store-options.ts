@@ -66,7 +66,8 @@ export type SqlDialect = 'sqlite' | 'postgres' | 'mysql';
 /** The default table prefix. */
 export const DEFAULT_TABLE_PREFIX = 'scheduler_';
 
-const PREFIX_PATTERN = /^[A-Za-z0-9_]{0,30}$/;
+// Not empty: the tables would be called plainly `tasks`, `migrations`…, clashing with an application's.
+const PREFIX_PATTERN = /^[A-Za-z0-9_]{1,30}$/;
 const SCHEMA_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** The table prefix, validated: it is the only text the store puts into SQL besides its own. */
@@ -76,7 +77,7 @@ export function tablePrefixOf(options: { tablePrefix?: string } | undefined): st
     throw new InvalidArgumentError(
       'tablePrefix',
       prefix,
-      'expected letters, digits and underscores, at most 30 characters',
+      'expected 1 to 30 letters, digits and underscores',
     );
   }
   return prefix;
