@@ -1,37 +1,19 @@
 /**
  * Where a workload runs: the store behind the engine and the number of
  * engine instances are parameters of the run (`--store`, `--instances`), so
- * that a workload is written once against a {@link Deployment} and later
- * runs unchanged on SQLite, PostgreSQL or several instances.
+ * that a workload is written once against a {@link Deployment} and runs
+ * unchanged on memory, SQLite, PostgreSQL or MySQL (see storage.ts).
  */
 import type { SchedulerLogger } from '../../lib/core/logger.js';
 import type { SchedulerOptions } from '../../lib/core/options.js';
 import { Scheduler } from '../../lib/core/scheduler.js';
-import { MemoryTaskStore } from '../../lib/store/memory/memory-task-store.js';
 import type { TaskStore, TaskUpdate } from '../../lib/store/task-store.js';
 import { now } from './stats.js';
+import { countedMethods, isCounted, StoreCalls } from './store-calls.js';
+import { isDurable, provideStorage, type Storage, type StoreConfig } from './storage.js';
 
-/** Stores the benchmark can run on; SQL stores join this list as they land. */
-export const STORE_KINDS = ['memory'] as const;
-export type StoreKind = (typeof STORE_KINDS)[number];
-
-/** A fresh, empty store and how to dispose of it after a run. */
-interface ProvidedStore {
-  store: TaskStore;
-  dispose(): Promise<void>;
-}
-
-/**
- * One fresh store per deployment. A SQL store would create a fresh database
- * (or table prefix) here and drop it in dispose(); several instances of one
- * deployment share it.
- */
-async function provideStore(kind: StoreKind): Promise<ProvidedStore> {
-  switch (kind) {
-    case 'memory':
-      return { store: new MemoryTaskStore(), dispose: async () => {} };
-  }
-}
+export { STORE_KINDS, type StoreKind } from './storage.js';
+export type { CallCount, CallCounts, StoreCalls } from './store-calls.js';
 
 /** Counts warnings and errors without printing anything: the benchmark must stay silent. */
 export class SilentLogger implements SchedulerLogger {
@@ -102,17 +84,27 @@ export class CompletionCounter {
   }
 }
 
-/** A store whose applied updates are reported to `counter`; every other call goes straight through. */
-function observed(store: TaskStore, counter: CompletionCounter): TaskStore {
+/**
+ * A store whose applied updates are reported to `counter`, and whose
+ * hot-path calls are counted by `calls` if given; every other call goes
+ * straight through.
+ */
+function observed(
+  store: TaskStore,
+  counter: CompletionCounter,
+  calls: StoreCalls | null,
+): TaskStore {
   const updateTasks = async (updates: readonly TaskUpdate[]): Promise<boolean[]> => {
     const applied = await store.updateTasks(updates);
     counter.note(updates, applied);
     return applied;
   };
+  const counted = calls === null ? null : countedMethods(store, calls, updateTasks);
   const bound = new Map<PropertyKey, unknown>();
   // A Proxy rather than a class listing every method, so that methods added to TaskStore later pass through.
   return new Proxy(store, {
     get(target, key) {
+      if (counted !== null && isCounted(key)) return counted[key];
       if (key === 'updateTasks') return updateTasks;
       const value: unknown = Reflect.get(target, key, target);
       if (typeof value !== 'function') return value;
@@ -132,21 +124,29 @@ export interface Deployment {
   readonly client: Scheduler;
   readonly instances: readonly Scheduler[];
   readonly completions: CompletionCounter;
+  /** The store's hot-path calls; null on the memory store (not counted). */
+  readonly calls: StoreCalls | null;
   readonly logger: SilentLogger;
   /** Registers the handler on every instance (any of them may run the task). */
   registerHandler(name: string, execute: Parameters<Scheduler['registerHandler']>[1]): void;
   start(): Promise<void>;
-  /** Stops every instance and disposes of the store. */
+  /** Stops every instance and disposes of the storage. */
   stop(): Promise<void>;
+  /**
+   * A restart: stops every instance (gracefully) but keeps the storage, and
+   * returns new, unstarted instances over new stores on the same storage.
+   * This deployment is done; the new one's stop() disposes of the storage.
+   * Durable stores only.
+   */
+  restart(): Promise<Deployment>;
 }
 
 /** The parameters of a benchmark run that shape deployments. */
-export interface DeploymentConfig {
-  store: StoreKind;
+export interface DeploymentConfig extends StoreConfig {
   instances: number;
 }
 
-/** Builds a deployment of `config.instances` engines over one fresh `config.store`. */
+/** Builds a deployment of `config.instances` engines over fresh `config.store` storage. */
 export async function deploy(
   config: DeploymentConfig,
   options: WorkloadOptions,
@@ -155,17 +155,28 @@ export async function deploy(
     // Several instances need a shared store and a coordinator that wakes the others (issue #5).
     throw new Error(`--instances ${config.instances}: only 1 instance is supported so far`);
   }
-  const provided = await provideStore(config.store);
+  return build(config, options, await provideStorage(config));
+}
+
+async function build(
+  config: DeploymentConfig,
+  options: WorkloadOptions,
+  storage: Storage,
+): Promise<Deployment> {
+  const store = await storage.store();
   const completions = new CompletionCounter();
+  const calls = isDurable(config.store) ? new StoreCalls() : null;
   const logger = new SilentLogger();
   const instances = Array.from(
     { length: config.instances },
-    () => new Scheduler({ ...options, logger, store: observed(provided.store, completions) }),
+    () => new Scheduler({ ...options, logger, store: observed(store, completions, calls) }),
   );
+  const stopAll = () => Promise.all(instances.map((instance) => instance.stop()));
   return {
     client: instances[0]!,
     instances,
     completions,
+    calls,
     logger,
     registerHandler(name, handler) {
       for (const instance of instances) instance.registerHandler(name, handler);
@@ -174,8 +185,13 @@ export async function deploy(
       await Promise.all(instances.map((instance) => instance.start()));
     },
     async stop() {
-      await Promise.all(instances.map((instance) => instance.stop()));
-      await provided.dispose();
+      await stopAll();
+      await storage.dispose();
+    },
+    async restart() {
+      if (!isDurable(config.store)) throw new Error(`the ${config.store} store cannot restart`);
+      await stopAll();
+      return build(config, options, storage);
     },
   };
 }

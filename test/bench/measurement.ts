@@ -6,6 +6,8 @@ export interface Target {
   value: number;
   /** What the team aims for beyond the target, shown beside it. */
   aim?: number;
+  /** The value is only aimed for, not held to: shown as `aim >= …`, judged `report`. */
+  aimOnly?: boolean;
 }
 
 /** One measured figure. */
@@ -30,7 +32,7 @@ export const NEAR_MARGIN = 0.2;
 
 export function verdict(measurement: Measurement): Verdict {
   const { target, value } = measurement;
-  if (target === undefined || value === null) return 'report';
+  if (target === undefined || target.aimOnly === true || value === null) return 'report';
   const passes = target.op === '>=' ? value >= target.value : value <= target.value;
   if (!passes) return 'fail';
   const near =
@@ -58,6 +60,7 @@ export function formatValue(measurement: Measurement): string {
 export function formatTarget(measurement: Measurement): string {
   const { target, unit } = measurement;
   if (target === undefined) return 'report';
+  if (target.aimOnly === true) return `aim ${target.op} ${formatNumber(target.value)} ${unit}`;
   const aim = target.aim === undefined ? '' : ` (aim ${formatNumber(target.aim)} ${unit})`;
   return `${target.op} ${formatNumber(target.value)} ${unit}${aim}`.replace(/ +/g, ' ');
 }

@@ -4,104 +4,38 @@
  * call and once through N enqueue calls issued together. A bare fastq queue
  * (concurrency 10) doing the same no-op work is the baseline: our median
  * throughput is reported as a share of its median, on a steady heap (the
- * target) and on a cold one (see Heap below).
+ * target) and on a cold one (see Heap in w1-engine.ts).
+ *
+ * On a durable store the comparison with an in-memory queue means nothing:
+ * w1-durable.ts reports tasks/s against the store's own target instead.
  */
 import fastq from 'fastq';
-import { deploy, problems, type SilentLogger } from './deployment.js';
+import { problems, type SilentLogger } from './deployment.js';
 import type { Measurement } from './measurement.js';
-import { collectGarbage, median, now, perSecond } from './stats.js';
+import { median, now, perSecond } from './stats.js';
+import { isDurable } from './storage.js';
+import {
+  block,
+  cpuMicros,
+  LABELS,
+  MODES,
+  noop,
+  runEngine,
+  WARMUP_TASKS,
+  WORKERS,
+  WORKLOAD,
+  type Heap,
+  type Mode,
+} from './w1-engine.js';
+import { runDurable } from './w1-durable.js';
 import type { RunParams, Workload, WorkloadResult } from './workload.js';
 
-const WORKLOAD = 'W1 burst';
 const DEFAULT_TASKS = 20_000;
 const DEFAULT_ROUNDS = 5;
-const WORKERS = 10;
 /** Untimed rounds before measuring, so that every path is compiled by the JIT. */
 const WARMUP_ROUNDS = 2;
 /** Untimed bursts that size the heap before a side's steady timed bursts. */
 const STEADY_WARM_BURSTS = 2;
-const WARMUP_TASKS = 5_000;
-const TIMEOUT_MS = 120_000;
-
-type Mode = 'bulk' | 'single';
-
-/** One timed burst through the engine. */
-interface EngineRun {
-  /** First add to last completion. */
-  elapsedMs: number;
-  /** First add until every add had resolved. */
-  addMs: number;
-  /** Process CPU time (user + system) per task, µs: less sensitive than wall time to other load. */
-  cpuPerTaskUs: number;
-}
-
-// Both sides run the same handler: an async function that does nothing.
-const noop = async (): Promise<void> => {};
-
-async function runEngine(
-  params: RunParams,
-  tasks: number,
-  mode: Mode,
-  loggers: SilentLogger[],
-): Promise<EngineRun> {
-  const deployment = await deploy(params.deployment, {
-    maxWorkers: WORKERS,
-    queueSize: tasks,
-  });
-  loggers.push(deployment.logger);
-  deployment.registerHandler('noop', { execute: noop });
-  await deployment.start();
-  const { client } = deployment;
-  // The input of a bulk add is the caller's data, built before the clock starts.
-  const jobs = mode === 'bulk' ? Array.from({ length: tasks }, () => ({ task: 'noop' })) : [];
-  const completed = deployment.completions.whenCompleted(tasks, TIMEOUT_MS);
-  const cpu = process.cpuUsage();
-  const start = now();
-  if (mode === 'bulk') {
-    await client.enqueueBulk(jobs);
-  } else {
-    const adds = new Array<Promise<string>>(tasks);
-    for (let i = 0; i < tasks; i += 1) adds[i] = client.enqueue('noop');
-    await Promise.all(adds);
-  }
-  const added = now();
-  const end = await completed;
-  const cpuPerTaskUs = cpuMicros(process.cpuUsage(cpu)) / tasks;
-  await deployment.stop();
-  return { elapsedMs: end - start, addMs: added - start, cpuPerTaskUs };
-}
-
-const cpuMicros = ({ user, system }: NodeJS.CpuUsage): number => user + system;
-
-/**
- * The heap a timed burst starts from. 'steady': the side's bursts run back
- * to back after one full GC and untimed warm bursts, as in a process that
- * has been doing this work — its heap is sized for it, and each side pays
- * only for its own garbage. 'cold': a full GC right before each burst, which
- * also shrinks V8's heap limits to the live data, so that the burst's
- * long-lived tasks trigger extra collections while the heap grows back.
- * Targets are judged on 'steady'; 'cold' is reported beside it.
- */
-type Heap = 'steady' | 'cold';
-
-/** Runs one side's timed bursts in the given heap state; returns each burst's result. */
-async function block<R>(
-  heap: Heap,
-  rounds: number,
-  warm: number,
-  burst: () => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = [];
-  if (heap === 'steady') {
-    await collectGarbage();
-    for (let i = 0; i < warm; i += 1) await burst();
-  }
-  for (let i = 0; i < rounds; i += 1) {
-    if (heap === 'cold') await collectGarbage();
-    results.push(await burst());
-  }
-  return results;
-}
 
 /**
  * The same burst on a bare fastq promise queue, with the caller pattern of
@@ -128,9 +62,7 @@ async function runFastq(
   return { elapsedMs, cpuPerTaskUs: cpuMicros(process.cpuUsage(cpu)) / tasks };
 }
 
-const MODES: readonly Mode[] = ['bulk', 'single'];
 const HEAPS: readonly Heap[] = ['steady', 'cold'];
-const LABELS: Record<Mode, string> = { bulk: 'enqueueBulk', single: 'single enqueue' };
 
 type Series = Record<Mode, Record<Heap, number[]>>;
 const series = (): Series => ({
@@ -148,6 +80,7 @@ async function warmUp(params: RunParams, tasks: number, loggers: SilentLogger[])
 }
 
 async function run(params: RunParams): Promise<WorkloadResult> {
+  if (isDurable(params.deployment.store)) return runDurable(params);
   const tasks = params.tasks ?? DEFAULT_TASKS;
   const rounds = params.rounds ?? DEFAULT_ROUNDS;
   const loggers: SilentLogger[] = [];
@@ -218,6 +151,6 @@ async function run(params: RunParams): Promise<WorkloadResult> {
 
 export const w1Burst: Workload = {
   id: 'w1',
-  title: `burst of no-op tasks, ${WORKERS} workers, vs fastq`,
+  title: `burst of no-op tasks, ${WORKERS} workers, vs fastq (SQL stores: tasks/s)`,
   run,
 };

@@ -93,18 +93,24 @@ async function runRound(params: RunParams, tasks: number, round: number): Promis
       started += 1;
     },
   });
-  await deployment.start();
-  const random = seededRandom(SEED + round);
-  const delays = Array.from({ length: tasks }, () =>
-    Math.floor(MIN_DELAY_MS + random() * (MAX_DELAY_MS - MIN_DELAY_MS + 1)),
-  );
-  const before = calibrate();
-  offset = before.offset;
-  const completed = deployment.completions.whenCompleted(tasks, MAX_DELAY_MS + 30_000);
-  await Promise.all(delays.map((delay) => deployment.client.addDelayedJob(delay, 'probe')));
-  await completed;
-  const after = calibrate();
-  await deployment.stop();
+  let before: Calibration;
+  let after: Calibration;
+  try {
+    await deployment.start();
+    const random = seededRandom(SEED + round);
+    const delays = Array.from({ length: tasks }, () =>
+      Math.floor(MIN_DELAY_MS + random() * (MAX_DELAY_MS - MIN_DELAY_MS + 1)),
+    );
+    before = calibrate();
+    offset = before.offset;
+    const completed = deployment.completions.whenCompleted(tasks, MAX_DELAY_MS + 30_000);
+    await Promise.all(delays.map((delay) => deployment.client.addDelayedJob(delay, 'probe')));
+    await completed;
+    after = calibrate();
+  } finally {
+    // Also when the round fails: a SQL store's storage must not outlive the run.
+    await deployment.stop();
+  }
   const note = problems([deployment.logger]);
   if (note !== undefined) throw new Error(`W2 round ${round}: ${note}`);
   return { lateness: lateness.subarray(0, started), early, before, after };

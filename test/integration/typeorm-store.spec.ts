@@ -208,6 +208,30 @@ async function useAndClose(options: SqlStoreOptions): Promise<void> {
   await store.close();
 }
 
+describe('SQLite durability settings', () => {
+  const pragmas = async (options: Partial<SqlStoreOptions>) => {
+    const db = isolatedSqliteFile(options as never);
+    later(db.drop);
+    const store = new TypeOrmTaskStore(db.options);
+    await store.open();
+    later(() => store.close());
+    const query = (sql: string) =>
+      store.dataSource!.query(sql) as Promise<Record<string, unknown>[]>;
+    return {
+      journal: (await query('PRAGMA journal_mode'))[0]!.journal_mode,
+      synchronous: (await query('PRAGMA synchronous'))[0]!.synchronous,
+    };
+  };
+
+  it('runs in WAL mode and syncs every commit (synchronous FULL) by default', async () => {
+    expect(await pragmas({})).toEqual({ journal: 'wal', synchronous: 2 });
+  });
+
+  it("syncs at checkpoints only with synchronous: 'normal'", async () => {
+    expect(await pragmas({ synchronous: 'normal' })).toEqual({ journal: 'wal', synchronous: 1 });
+  });
+});
+
 describe('table prefix', () => {
   it('names every table and index', async () => {
     const sql = isolatedSql('sqlite', 'custom_');

@@ -81,7 +81,7 @@ function dataSourceOptions(
 }
 
 function sqliteOptions(options: SqliteStoreOptions, tablePrefix: string): DataSourceOptions {
-  const synchronous = options.synchronous ?? 'normal';
+  const synchronous = options.synchronous ?? 'full';
   return {
     type: 'better-sqlite3',
     database: options.database,

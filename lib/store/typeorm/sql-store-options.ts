@@ -24,8 +24,10 @@ export interface SqliteStoreOptions extends SqlStoreCommonOptions {
   type: 'sqlite';
   database: string;
   /**
-   * `'normal'` (default, with WAL): a commit survives a crash of the process, the last commits may
-   * be lost on power loss. `'full'`: every commit is synced to disk, at a cost in throughput.
+   * When a commit reaches the disk (the database runs in WAL mode). `'full'` (default): every
+   * commit is synced before the call resolves, so committed tasks survive a power loss as well as
+   * a crash of the process. `'normal'`: commits survive the process being killed, but the latest
+   * ones may be lost if the machine itself goes down; about half again as fast.
    */
   synchronous?: 'normal' | 'full';
 }

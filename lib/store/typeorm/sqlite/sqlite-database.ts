@@ -27,8 +27,9 @@ export function sqliteConnectionOf(driver: unknown): SqliteDatabase {
 
 /** Settings of a connection the store opened itself. */
 export function configureSqlite(db: SqliteDatabase, synchronous: 'normal' | 'full'): void {
-  // WAL lets readers run beside the writer and makes a commit one append to the log; with
-  // synchronous NORMAL a commit survives a crash of the process (power loss may lose the last ones).
+  // WAL lets readers run beside the writer and makes a commit one append to the log. FULL syncs
+  // the log at each commit; NORMAL only at checkpoints, so a commit survives a crash of the
+  // process but power loss may take the last ones.
   if (!db.memory) db.pragma('journal_mode = WAL');
   db.pragma(synchronous === 'full' ? 'synchronous = FULL' : 'synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
