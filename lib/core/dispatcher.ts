@@ -20,6 +20,11 @@ const CLAIM_RETRY_MS = 1_000;
 export interface DispatchListener {
   started(attempt: ActiveAttempt): void;
   settled(attempt: ActiveAttempt, outcome: AttemptOutcome): void;
+  /**
+   * A claim failed without an answer: the store may have taken tasks for
+   * this node that will never start here (the reply was lost on the way).
+   */
+  claimUnanswered?(): void;
 }
 
 /**
@@ -215,6 +220,7 @@ export class Dispatcher implements CoordinatorSignals {
           }
           queue.dueAt = now + CLAIM_RETRY_MS;
           if (this.dispatching) this.ctx.timeline.schedule(queue.wake, queue.dueAt);
+          this.listener.claimUnanswered?.();
         },
       )
       .finally(() => {
@@ -245,7 +251,12 @@ export class Dispatcher implements CoordinatorSignals {
             (record) => !this.cancelledInClaim.delete(`${record.id}#${record.attempts}`),
           );
     if (!this.dispatching) {
-      releaseUnstarted(this.ctx, tasks);
+      void releaseUnstarted(this.ctx, tasks);
+      return;
+    }
+    // Paused while the claim was in flight: once pauseQueue() resolved, nothing of the queue starts.
+    if (queue.paused && tasks.length > 0) {
+      void releaseUnstarted(this.ctx, tasks).then(() => this.noteDue(queue, now));
       return;
     }
     for (const record of tasks) this.startAttempt(queue, record);

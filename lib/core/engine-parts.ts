@@ -45,6 +45,7 @@ export function assembleEngine(ctx: EngineContext): EngineParts {
       leases.attemptStarted();
     },
     settled: (attempt, outcome) => recorder.settled(attempt, outcome),
+    claimUnanswered: () => leases.claimUnanswered(),
   });
   const leases = new LeaseKeeper(ctx, dispatcher, recorder);
   const adder = new TaskAdder(ctx, new TaskFactory(ctx), dispatcher);

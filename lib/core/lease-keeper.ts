@@ -1,6 +1,8 @@
 import type { AttemptRecorder } from './attempt-recorder.js';
+import { releaseUnstarted } from './claim-release.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { EngineContext } from './engine-context.js';
+import { StoreUnavailableError } from './errors.js';
 import { errorMessage } from './logger.js';
 import { TimelineEntry } from './timeline.js';
 import type { TaskRecord } from './types.js';
@@ -17,8 +19,12 @@ const PAGE = 1_000;
  * attempts of nodes that are gone: at start, those of a node known to have
  * stopped (an earlier run of this one, a dead process of this host) at once,
  * and the others once their lease runs out. A recovered attempt counts as
- * failed and follows its retry policy. The keeper only wakes while there is
- * a lease to renew or one to watch, so an idle engine stays idle.
+ * failed and follows its retry policy. It also hands back tasks claimed for
+ * this node whose claim never answered (the store failed on the way back):
+ * they never started, so they wait again without an attempt counted, as
+ * soon as the store answers rather than when their lease runs out. The
+ * keeper only wakes while there is a lease to renew, one to watch or such a
+ * claim to clear up, so an idle engine stays idle.
  */
 export class LeaseKeeper {
   private readonly entry = new TimelineEntry(() => void this.tick());
@@ -26,6 +32,8 @@ export class LeaseKeeper {
   /** Running tasks of other live nodes seen at the last look: their leases are watched. */
   private watched = 0;
   private ticking: Promise<void> | null = null;
+  /** A claim failed without an answer: tasks may be held for this node that it does not run. */
+  private strays = false;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -64,9 +72,15 @@ export class LeaseKeeper {
     this.arm();
   }
 
+  /** A claim failed without an answer: look for what it may have taken once the store answers. */
+  claimUnanswered(): void {
+    this.strays = true;
+    this.arm();
+  }
+
   private arm(): void {
     if (!this.active || this.entry.armed) return;
-    if (this.dispatcher.runningCount === 0 && this.watched === 0) return;
+    if (this.dispatcher.runningCount === 0 && this.watched === 0 && !this.strays) return;
     this.ctx.timeline.schedule(this.entry, this.ctx.clock.now() + this.ctx.options.renewEveryMs);
   }
 
@@ -74,9 +88,13 @@ export class LeaseKeeper {
     this.ticking ??= (async () => {
       try {
         await this.renew();
+        await this.releaseStrays();
         await this.recoverExpired();
       } catch (error) {
-        this.ctx.logger.error(`renewing or recovering leases failed: ${errorMessage(error)}`);
+        // An outage is reported once by the store's health, not on every tick.
+        if (!(error instanceof StoreUnavailableError)) {
+          this.ctx.logger.error(`renewing or recovering leases failed: ${errorMessage(error)}`);
+        }
       } finally {
         this.ticking = null;
         this.arm();
@@ -103,6 +121,38 @@ export class LeaseKeeper {
         `task ${attempt.record.name} ${attempt.id} attempt ${attempt.record.attempts}: this node no longer holds it (recovered or cancelled elsewhere); its signal was aborted`,
       );
     });
+  }
+
+  /**
+   * Hands back the tasks held for this node that it does not run. Claims are
+   * held meanwhile, and the look waits for those in flight, so that a task
+   * whose claim is still on its way is not mistaken for a stray.
+   */
+  private async releaseStrays(): Promise<void> {
+    // While the store fails, looking would only fail too: wait until it answers again.
+    if (!this.strays || this.ctx.storeHealth.failing) return;
+    this.dispatcher.holdClaims();
+    try {
+      await this.dispatcher.whenClaimsAnswered();
+      const { nodeId } = this.ctx.coordinator;
+      const strays = (await this.runningTasks()).filter(
+        (record) =>
+          record.lockedBy === nodeId &&
+          this.dispatcher.find(record.id)?.record.attempts !== record.attempts,
+      );
+      this.strays = false;
+      if (strays.length === 0) return;
+      this.ctx.logger.warn(
+        `${strays.length} task(s) claimed for this node while the store failed to answer were handed back: ${strays
+          .slice(0, 5)
+          .map((record) => record.id)
+          .join(', ')}${strays.length > 5 ? ', …' : ''}`,
+      );
+      await releaseUnstarted(this.ctx, strays);
+      for (const record of strays) this.dispatcher.workAvailable(record.queue, record.scheduledAt);
+    } finally {
+      this.dispatcher.releaseClaims();
+    }
   }
 
   /** Recovers running tasks whose lease ran out, and counts the ones still to watch. */

@@ -13,4 +13,8 @@ export interface LiveSchedule {
   deferred: number[];
   /** Loaded from the store: its missed fires follow the misfire policy at start. */
   loaded: boolean;
+  /** Fires being created (not manual triggers): a pause or removal waits for them to be reported. */
+  creating: Set<Promise<unknown>>;
+  /** Removed from this node: fires still being created are dropped. */
+  removed: boolean;
 }

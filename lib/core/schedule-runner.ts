@@ -118,6 +118,8 @@ export class ScheduleRunner {
     const schedule = this.get(id);
     this.ctx.timeline.cancel(schedule.entry);
     this.live.delete(id);
+    schedule.removed = true;
+    await this.runs.whenCreated(schedule);
     await this.ctx.store.deleteSchedule(id);
   }
 
@@ -127,6 +129,8 @@ export class ScheduleRunner {
     schedule.record.nextFireAt = null;
     schedule.deferred = [];
     this.ctx.timeline.cancel(schedule.entry);
+    // Once the pause resolves, no fire of the schedule is reported until it is resumed.
+    await this.runs.whenCreated(schedule);
     await this.ctx.store.updateSchedule(id, { paused: true, nextFireAt: null });
   }
 
@@ -175,6 +179,8 @@ export class ScheduleRunner {
       active: previous?.active ?? new Set(),
       deferred: previous?.deferred ?? [],
       loaded,
+      creating: previous?.creating ?? new Set(),
+      removed: false,
     };
     this.live.set(record.id, schedule);
     this.arm(schedule);

@@ -69,19 +69,28 @@ export class ScheduleRuns {
     }
   }
 
+  /** Resolves when every fire of `schedule` being created has been created (and reported) or dropped. */
+  async whenCreated(schedule: LiveSchedule): Promise<void> {
+    while (schedule.creating.size > 0) await Promise.allSettled(schedule.creating);
+  }
+
   private startRun(schedule: LiveSchedule, fireAt: number): void {
     const id = fireId(schedule.record.id, fireAt);
-    void this.createRun(schedule, id, fireAt, this.ctx.clock.now()).catch((error: unknown) =>
-      this.ctx.logger.error(
-        `schedule ${schedule.record.id}: fire ${id} failed: ${errorMessage(error)}`,
-      ),
-    );
+    const creating = this.createRun(schedule, id, fireAt, this.ctx.clock.now())
+      .catch((error: unknown) =>
+        this.ctx.logger.error(
+          `schedule ${schedule.record.id}: fire ${id} failed: ${errorMessage(error)}`,
+        ),
+      )
+      .finally(() => schedule.creating.delete(creating));
+    schedule.creating.add(creating);
   }
 
   /**
    * Creates the task of a fire (or of a manual trigger, which every node may
    * create). Resolves to what the insert came to; 'elsewhere' when another
-   * node creates this fire.
+   * node creates this fire; 'dropped' when the schedule was paused or removed
+   * meanwhile.
    */
   private async createRun(
     schedule: LiveSchedule,
@@ -89,12 +98,17 @@ export class ScheduleRuns {
     fireAt: number,
     now: number,
     manual = false,
-  ): Promise<FireInsert | 'elsewhere'> {
+  ): Promise<FireInsert | 'elsewhere' | 'dropped'> {
     const { record } = schedule;
     // Counted as running from here, so that a fire arriving meanwhile sees the overlap.
     schedule.active.add(id);
     try {
       const ours = manual || (await this.ctx.coordinator.claimFire(record.id, fireAt));
+      // Paused or removed while the fire was being claimed: it is not created.
+      if (!manual && (record.paused || schedule.removed)) {
+        this.dropRun(schedule, id, 'paused', manual);
+        return 'dropped';
+      }
       const outcome = ours ? await this.insertAndReport(record, id, fireAt, now) : 'elsewhere';
       if (outcome !== 'inserted') this.dropRun(schedule, id, outcome, manual);
       return outcome;

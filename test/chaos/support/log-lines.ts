@@ -6,7 +6,7 @@ import type { RecordingLogger } from '../../utils/scheduler-harness.js';
 import type { RunLog } from './run-log.js';
 
 const DROPPED_FIRE = /^schedule \S+: queue \S+ is full, fire (\S+) dropped$/;
-const LATE_RESULT = /^task \S+ (\S+) attempt \d+ finished, but the task had changed meanwhile/;
+const LATE_RESULT = /^task \S+ (\S+) attempt \d+ ended, but the task had changed meanwhile/;
 const SHUTDOWN_ABORT = /^shutdown: \d+ task\(s\) still running after \d+ ms were aborted/;
 
 /** Fire ids the engine reported dropping because their queue was full. */

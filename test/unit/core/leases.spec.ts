@@ -145,3 +145,60 @@ describe('keeping leases alive', () => {
     });
   });
 });
+
+/** A store whose claim replies can be lost after the claim was made (a connection dropping on the way back). */
+class LossyClaimStore extends MemoryTaskStore {
+  lostReplies = 0;
+
+  override async claimDue(...args: Parameters<MemoryTaskStore['claimDue']>) {
+    const result = await super.claimDue(...args);
+    if (this.lostReplies > 0 && result.tasks.length > 0) {
+      this.lostReplies -= 1;
+      throw new Error('read ECONNRESET');
+    }
+    return result;
+  }
+}
+
+describe('a claim whose reply was lost', () => {
+  it('hands its tasks back uncounted at the next lease tick, long before their lease runs out', async () => {
+    const store = new LossyClaimStore();
+    const h = createHarness({ store, lease: '60s', renewEvery: '5s' });
+    const job = h.handler('job');
+    await h.scheduler.start();
+    await h.flush();
+    store.lostReplies = 1;
+    const id = await h.scheduler.enqueue('job', { n: 1 });
+    await h.flush();
+    expect(await store.getTask(id)).toMatchObject({ status: 'running', lockedBy: 'node-1' });
+    expect(job.runs).toHaveLength(0);
+
+    await h.clock.advance(5 * SECOND);
+    expect(job.runs.map((run) => run.attempt)).toEqual([1]);
+    expect(await h.task(id)).toMatchObject({ status: 'completed', attempts: 1, error: null });
+    expect(h.logger.warnings.join('\n')).toContain(`handed back: ${id}`);
+  });
+
+  it('hands back only the tasks of the lost claim, not the attempts this node runs', async () => {
+    const store = new LossyClaimStore();
+    const h = createHarness({ store, lease: '60s', renewEvery: '5s', queues: { a: {}, b: {} } });
+    const job = h.handler('job', { hold: true });
+    await h.scheduler.start();
+    await h.flush();
+    const running = await h.scheduler.enqueueToQueue('a', 'job');
+    await h.flush();
+    store.lostReplies = 1;
+    const lost = await h.scheduler.enqueueToQueue('b', 'job');
+    await h.flush();
+    expect(job.taskIds).toEqual([running]);
+
+    await h.clock.advance(5 * SECOND);
+    expect(job.taskIds).toEqual([running, lost]);
+    expect(job.runs.map((run) => run.attempt)).toEqual([1, 1]);
+    expect(job.runs[0]!.signal.aborted).toBe(false);
+    for (const run of job.runs) run.finish();
+    await h.flush();
+    expect(await h.task(running)).toMatchObject({ status: 'completed', attempts: 1 });
+    expect(await h.task(lost)).toMatchObject({ status: 'completed', attempts: 1 });
+  });
+});
