@@ -1,9 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { adminModuleParts } from './admin/admin.providers.js';
 import { SchedulerMetadataAccessor } from './scheduler-metadata.accessor.js';
 import { SchedulerExplorer } from './scheduler.explorer.js';
 import {
   ConfigurableSchedulerModule,
+  type SCHEDULER_ASYNC_OPTIONS_TYPE,
   type SCHEDULER_OPTIONS_TYPE,
 } from './scheduler.module-definition.js';
 import { schedulerEngineProvider } from './scheduler.providers.js';
@@ -30,6 +32,25 @@ import { TaskReferences } from './task-references.js';
 export class SchedulerModule extends ConfigurableSchedulerModule {
   /** Every option has a default, so `SchedulerModule.forRoot()` is enough to start. */
   static override forRoot(options: typeof SCHEDULER_OPTIONS_TYPE = {}): DynamicModule {
-    return super.forRoot(options);
+    const module = super.forRoot(options);
+    return options.admin === undefined || options.admin === false ? module : withAdmin(module);
   }
+
+  /**
+   * Options from a factory (ConfigService, say). The admin routes are always
+   * declared, since the factory's answer is not known yet; while `admin` is
+   * off they answer 404, as if absent.
+   */
+  static override forRootAsync(options: typeof SCHEDULER_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withAdmin(super.forRootAsync(options));
+  }
+}
+
+function withAdmin(module: DynamicModule): DynamicModule {
+  const admin = adminModuleParts();
+  return {
+    ...module,
+    controllers: [...(module.controllers ?? []), ...admin.controllers],
+    providers: [...(module.providers ?? []), ...admin.providers],
+  };
 }

@@ -12,7 +12,7 @@ export function createSchedulerEngine(
   options: SchedulerModuleOptions,
   moduleRef: ModuleRef,
 ): Scheduler {
-  const { store, coordination, logger, ...engineOptions } = options;
+  const { store, coordination, logger, admin: _admin, ...engineOptions } = options;
   if (coordination !== undefined && coordination.type !== 'local') {
     throw new SchedulerConfigurationError(
       `Unknown coordination type ${JSON.stringify((coordination as { type: unknown }).type)}; this release supports { type: 'local' }.`,

@@ -130,6 +130,16 @@ export class SchedulerService implements OnApplicationBootstrap, BeforeApplicati
     return this.engine.cancelJob(id);
   }
 
+  /** Cancels a task, never a schedule of the same id. @throws TaskNotFoundError, InvalidStateError */
+  cancelTask(id: string): Promise<void> {
+    return this.engine.cancelTask(id);
+  }
+
+  /** Removes a schedule (no further fires), never a task of the same id. @throws ScheduleNotFoundError */
+  removeSchedule(id: string): Promise<void> {
+    return this.engine.removeSchedule(id);
+  }
+
   /** Re-queues a failed or cancelled task as a fresh attempt. */
   retryTask(id: string): Promise<void> {
     return this.engine.retryTask(id);

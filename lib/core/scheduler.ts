@@ -187,6 +187,18 @@ export class Scheduler {
     return this.commands.cancel(id);
   }
 
+  /** Cancels a task (never a schedule of the same id). @throws TaskNotFoundError, InvalidStateError */
+  async cancelTask(id: string): Promise<void> {
+    await this.ready('cancel a task');
+    return this.commands.cancel(id);
+  }
+
+  /** Removes a schedule: no further fires; runs already created go on. @throws ScheduleNotFoundError */
+  async removeSchedule(id: string): Promise<void> {
+    await this.ready('remove a schedule');
+    return this.schedules.cancel(id);
+  }
+
   /** Re-queues a failed or cancelled task as a fresh attempt. */
   async retryTask(id: string): Promise<void> {
     await this.ready('retry a task');

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import type { AdminOptions } from '../admin/admin-options.js';
 import type { SchedulerOptions } from '../core/options.js';
 import type {
   ServerStoreOptions,
@@ -46,4 +47,10 @@ export interface SchedulerModuleOptions extends Omit<
   coordination?: CoordinationOptions;
   /** Where the scheduler logs (default: Nest's Logger with the context 'Scheduler'); false for silence. */
   logger?: LoggerService | false;
+  /**
+   * The admin API and dashboard under `admin.path` (default 'admin/scheduler'):
+   * true, or options. Off by default. Only loopback callers are answered
+   * unless `guards` or `allowRemote` say otherwise.
+   */
+  admin?: boolean | AdminOptions;
 }
