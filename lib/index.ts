@@ -12,6 +12,13 @@ export type {
   TypeOrmConnectionStoreOptions,
   CoordinationOptions,
 } from './interfaces/scheduler-module-options.interface.js';
+export { SchedulerController } from './admin/scheduler.controller.js';
+export {
+  DEFAULT_ADMIN_PATH,
+  DEFAULT_REDACTED_KEYS,
+  type AdminOptions,
+} from './admin/admin-options.js';
+export type { FinishHistory } from './admin/finish-history.js';
 export type {
   TaskDecoratorOptions,
   ScheduleDecoratorOptions,

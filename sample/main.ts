@@ -8,6 +8,7 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port);
+  console.log(`Dashboard: http://localhost:${port}/admin/scheduler`);
   console.log(
     `Sample listening on http://localhost:${port} — try: curl -X POST localhost:${port}/emails -H 'content-type: application/json' -d '{"to":"you@example.com","subject":"Hi","body":"Hello"}'`,
   );

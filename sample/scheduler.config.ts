@@ -33,6 +33,8 @@ export function storeFromConfig(config: ConfigService): StoreOptions {
 export function schedulerOptions(config: ConfigService): SchedulerModuleOptions {
   return {
     store: storeFromConfig(config),
+    // The dashboard and admin API at /admin/scheduler, for callers on this machine only.
+    admin: true,
     maxWorkers: 10,
     queueSize: 1000,
     queues: {

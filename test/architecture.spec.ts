@@ -89,6 +89,21 @@ describe('architecture', () => {
     expect([...offenders, ...outside]).toEqual([]);
   });
 
+  it('keeps the admin API on the public service, off the engine machinery and off any one HTTP platform', () => {
+    const engineData = /^lib\/core\/(types|errors|events)\.ts$/;
+    const platforms = /^(express|fastify|@nestjs\/platform-.+|@fastify\/.+)$/;
+    const offenders = inside('lib/admin/').flatMap((file) =>
+      file.imports
+        .filter(({ target, specifier }) =>
+          target === null
+            ? platforms.test(specifier)
+            : target.startsWith('lib/core/') && !engineData.test(target),
+        )
+        .map(({ specifier }) => `${file.path} imports ${specifier}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('has no import cycles between modules', () => {
     const graph = new Map(
       files.map((file) => [
