@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import {
+  InvalidArgumentError,
   InvalidStateError,
   QueueFullError,
   ScheduleNotFoundError,
@@ -21,7 +22,7 @@ import { applySecurityHeaders } from './security-headers.js';
 
 /**
  * Every admin error as JSON `{ error, field?, allowed? }`. The scheduler's
- * typed errors map to 404, 409 or 503; anything unexpected is a 500 whose
+ * typed errors map to 400, 404, 409 or 503; anything unexpected is a 500 whose
  * body says nothing of its cause (no stack, path or connection string),
  * while the log keeps the detail.
  */
@@ -43,6 +44,10 @@ export class AdminExceptionFilter implements ExceptionFilter {
     if (exception instanceof TaskNotFoundError) return [404, { error: 'Task not found' }];
     if (exception instanceof ScheduleNotFoundError) return [404, { error: 'Schedule not found' }];
     if (exception instanceof UnknownQueueError) return [404, { error: 'Queue not found' }];
+    // An id the engine refuses (a space, a slash) is the caller's mistake, not a server fault.
+    if (exception instanceof InvalidArgumentError) {
+      return [400, { error: exception.message, field: exception.field }];
+    }
     if (exception instanceof InvalidStateError || exception instanceof QueueFullError) {
       return [409, { error: exception.message }];
     }

@@ -13,9 +13,10 @@ export interface AdminOptions {
   /** Answers any caller, not only loopback ones; logs a warning at startup. Prefer guards. */
   allowRemote?: boolean;
   /**
-   * Trust X-Forwarded-For: true takes its first address as the caller's; a
-   * number n trusts the n proxies nearest to the application. Off by
-   * default, so that a caller cannot claim to be local.
+   * Trust X-Forwarded-For from proxies on this machine: true trusts any
+   * number of them, a number n the n nearest to the application; the caller
+   * is the nearest address that is not such a proxy. Off by default, so
+   * that a caller cannot claim to be local.
    */
   trustProxy?: boolean | number;
   /** Payload keys shown as "[redacted]" (any depth, any case); default password, secret, token, authorization. */
@@ -103,7 +104,12 @@ function defaults(): ResolvedAdminOptions {
 
 function normalizePath(path: unknown): string {
   const trimmed = typeof path === 'string' ? path.replace(/^\/+|\/+$/g, '') : path;
-  if (typeof trimmed !== 'string' || !PATH_PATTERN.test(trimmed)) {
+  if (
+    typeof trimmed !== 'string' ||
+    !PATH_PATTERN.test(trimmed) ||
+    // Clients resolve '.' and '..' segments before sending, so such a path could never be reached.
+    trimmed.split('/').some((segment) => segment === '.' || segment === '..')
+  ) {
     throw new SchedulerConfigurationError(
       `Invalid admin.path ${describeValue(path)}: use URL path segments of letters, digits, '.', '_', '~' and '-', such as 'admin/scheduler'.`,
     );

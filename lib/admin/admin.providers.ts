@@ -1,12 +1,10 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { SchedulerModuleOptions } from '../interfaces/scheduler-module-options.interface.js';
 import { SCHEDULER_MODULE_OPTIONS } from '../scheduler.module-definition.js';
-import { AdminAccessGuard } from './admin-access.guard.js';
 import { AdminActivity } from './admin-activity.js';
 import { resolveAdminOptions } from './admin-options.js';
 import { SCHEDULER_ADMIN_OPTIONS } from './admin.constants.js';
 import { DashboardAssets } from './dashboard-assets.js';
-import { MutationGuard } from './mutation.guard.js';
 import { createSchedulerController, mountController } from './scheduler.controller.js';
 
 /** What SchedulerModule adds to mount the admin API and dashboard. */
@@ -35,8 +33,8 @@ export function adminModuleParts(): AdminModuleParts {
         },
         inject: [SCHEDULER_MODULE_OPTIONS],
       },
-      AdminAccessGuard,
-      MutationGuard,
+      // No AdminAccessGuard or MutationGuard here: @UseGuards builds the instances the routes use,
+      // and a provider would be a second instance, running onModuleInit (and its warning) twice.
       AdminActivity,
       { provide: DashboardAssets, useValue: new DashboardAssets() },
     ],

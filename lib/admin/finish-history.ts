@@ -68,9 +68,12 @@ export class FinishCounter {
 
   /** The bucket of the minute holding `at`, or null when that minute is no longer (or not yet) kept. */
   private bucketAt(at: number): Bucket | null {
-    const minute = minuteOf(at);
     const current = minuteOf(this.now());
-    if (minute > current + MINUTE || minute <= current - MINUTES_KEPT * MINUTE) return null;
+    const stamped = minuteOf(at);
+    if (stamped > current + MINUTE || stamped <= current - MINUTES_KEPT * MINUTE) return null;
+    // An event stamped a little ahead of this clock counts in the current minute: the slot of the
+    // next minute is the oldest one still shown, whose counts it would wipe.
+    const minute = Math.min(stamped, current);
     const index = slot(minute);
     let bucket = this.ring[index];
     if (bucket === undefined || bucket.minute !== minute) {

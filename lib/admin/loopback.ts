@@ -24,10 +24,14 @@ export function isLoopbackHost(host: string | undefined): boolean {
 }
 
 /**
- * The caller's address. Without trust in a proxy it is the socket's peer,
- * whatever X-Forwarded-For says. With `trustProxy` true it is the first
- * forwarded address; with a number n, the address n hops from the
- * application (the proxies nearest to it being the trusted ones).
+ * The caller's address: the nearest address of the chain (the forwarded
+ * addresses, then the socket's peer) that is not a trusted proxy. Without
+ * trust in a proxy it is the peer, whatever X-Forwarded-For says. A proxy
+ * is trusted only on this machine (a loopback address): with `trustProxy`
+ * true any number of them, with a number n at most n. So a client cannot
+ * pass for a local one by writing 127.0.0.1 into the header, neither
+ * through a proxy that appends to it nor by sending it straight to the
+ * application.
  */
 export function callerAddress(
   request: AdminRequest,
@@ -40,8 +44,9 @@ export function callerAddress(
     .map((part) => part.trim())
     .filter((part) => part !== '');
   if (forwarded.length === 0) return peer;
-  if (trustProxy === true) return forwarded[0];
-  // The chain as the application sees it: forwarded addresses, then the peer. The peer is hop 1.
   const chain = [...forwarded, peer ?? ''];
-  return chain[Math.max(0, chain.length - 1 - trustProxy)];
+  const trusted = trustProxy === true ? forwarded.length : Math.min(trustProxy, forwarded.length);
+  let hop = chain.length - 1;
+  for (let step = 0; step < trusted && isLoopbackAddress(chain[hop]); step += 1) hop -= 1;
+  return chain[hop];
 }
