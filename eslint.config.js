@@ -22,6 +22,33 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // The dashboard runs in the browser, as a module, without a build step.
+    files: ['lib/admin/assets/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        navigator: 'readonly',
+        fetch: 'readonly',
+        EventSource: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        ResizeObserver: 'readonly',
+        HTMLElement: 'readonly',
+        Element: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        console: 'readonly',
+        Intl: 'readonly',
+      },
+    },
+    rules: { eqeqeq: ['error', 'always'] },
+  },
+  {
     files: ['*.js', '.ci/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
