@@ -9,6 +9,7 @@ import {
   Post,
   Query,
   Req,
+  Res,
   Sse,
   UseFilters,
   UseGuards,
@@ -17,6 +18,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
+import { HttpAdapterHost } from '@nestjs/core';
 import { interval, map, merge, type Observable } from 'rxjs';
 import {
   FINISHED_STATUSES,
@@ -34,7 +36,7 @@ import { parseTaskQuery, type RawQuery } from './admin-query.js';
 import { requestPath, type AdminRequest } from './admin-request.js';
 import { eventView, scheduleView, taskView } from './admin-views.js';
 import { SCHEDULER_ADMIN_OPTIONS } from './admin.constants.js';
-import { DashboardAssets, type DashboardFile } from './dashboard-assets.js';
+import { DashboardAssets } from './dashboard-assets.js';
 import type { FinishHistory } from './finish-history.js';
 import { MutationGuard } from './mutation.guard.js';
 import { SecurityHeadersInterceptor } from './security-headers.interceptor.js';
@@ -58,6 +60,7 @@ export class SchedulerController {
     @Inject(SCHEDULER_ADMIN_OPTIONS) private readonly options: ResolvedAdminOptions,
     private readonly activity: AdminActivity,
     private readonly assets: DashboardAssets,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   @Get()
@@ -67,16 +70,16 @@ export class SchedulerController {
     return page.body;
   }
 
-  @Get('assets/dashboard.js')
-  @Header('Content-Type', 'text/javascript; charset=utf-8')
-  script(): Promise<string> {
-    return this.asset('dashboard.js');
-  }
-
-  @Get('assets/dashboard.css')
-  @Header('Content-Type', 'text/css; charset=utf-8')
-  style(): Promise<string> {
-    return this.asset('dashboard.css');
+  /** The page's script modules and style sheet. */
+  @Get('assets/:file')
+  async asset(
+    @Param('file') file: string,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<string> {
+    const asset = await this.assets.get(file);
+    if (asset === null) throw notFound('Not found');
+    this.adapterHost.httpAdapter.setHeader(response, 'Content-Type', asset.contentType);
+    return asset.body;
   }
 
   @Get('stats')
@@ -187,10 +190,6 @@ export class SchedulerController {
     const task = await this.scheduler.getTask(checkId(id));
     if (task === null) throw notFound('Task not found');
     return task;
-  }
-
-  private async asset(file: DashboardFile): Promise<string> {
-    return (await this.assets.get(file)).body;
   }
 
   /** The URL path the page was asked under (global prefix included), for its links. */

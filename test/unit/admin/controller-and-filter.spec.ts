@@ -45,6 +45,7 @@ describe('SchedulerController events', () => {
       resolveAdminOptions(true),
       {} as AdminActivity,
       {} as DashboardAssets,
+      {} as HttpAdapterHost,
     );
     const received: MessageEvent[] = [];
     const subscription = instance.events().subscribe((event) => received.push(event));
