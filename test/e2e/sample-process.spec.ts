@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -67,6 +67,10 @@ describe('the sample application as a process', () => {
         cwd: root,
       },
     );
+    // As `npm run build` does: the dashboard's files ship beside the compiled library.
+    cpSync(join(root, 'lib/admin/assets'), join(root, 'dist/lib/admin/assets'), {
+      recursive: true,
+    });
     await startSample();
   }, 60_000);
 
@@ -97,6 +101,19 @@ describe('the sample application as a process', () => {
     expect(task).toMatchObject({ id, name: 'email', queue: 'high_priority', status: 'completed' });
     expect(output).toContain(`✓ email [high_priority] ${id} completed`);
     expect(output).toContain('Sample listening on');
+  });
+
+  it('serves the dashboard and the admin API to local callers', async () => {
+    const page = await fetch(`http://127.0.0.1:${port}/admin/scheduler`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('/admin/scheduler/assets/dashboard.js');
+    const script = await fetch(`http://127.0.0.1:${port}/admin/scheduler/assets/dashboard.js`);
+    expect(script.status).toBe(200);
+    const task = (await (
+      await fetch(`http://127.0.0.1:${port}/admin/scheduler/tasks/${encodeURIComponent(emailId)}`)
+    ).json()) as { id: string; status: string };
+    expect(task).toMatchObject({ id: emailId, status: 'completed' });
   });
 
   it('shuts down on SIGTERM without errors', async () => {
