@@ -11,6 +11,8 @@ export type {
   MemoryStoreOptions,
   TypeOrmConnectionStoreOptions,
   CoordinationOptions,
+  LocalCoordinationOptions,
+  PostgresCoordinationOptions,
 } from './interfaces/scheduler-module-options.interface.js';
 export { SchedulerController } from './admin/scheduler.controller.js';
 export {
@@ -132,3 +134,9 @@ export {
 } from './store/typeorm/index.js';
 export { Coordinator, type CoordinatorSignals } from './coordination/coordinator.js';
 export { LocalCoordinator } from './coordination/local/local-coordinator.js';
+export {
+  PostgresCoordinator,
+  type PostgresCoordinatorOptions,
+  type CoordinatorLogger,
+} from './coordination/postgres/postgres-coordinator.js';
+export type { PgConnectionConfig } from './coordination/postgres/pg-listener.js';

@@ -51,7 +51,7 @@ export function createStore(options: StoreOptions, moduleRef: ModuleRef): TaskSt
 }
 
 /** The DataSource TypeOrmModule registered under the connection's name. */
-async function applicationDataSource(
+export async function applicationDataSource(
   options: TypeOrmConnectionStoreOptions,
   moduleRef: ModuleRef,
 ): Promise<DataSource> {

@@ -1,9 +1,14 @@
 import { Logger, type LoggerService, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { SchedulerConfigurationError } from './core/errors.js';
+import { systemClock } from './core/clock.js';
+import type { SchedulerOptions } from './core/options.js';
 import type { SchedulerLogger } from './core/logger.js';
 import { Scheduler } from './core/scheduler.js';
-import type { SchedulerModuleOptions } from './interfaces/scheduler-module-options.interface.js';
+import type {
+  CoordinationOptions,
+  SchedulerModuleOptions,
+} from './interfaces/scheduler-module-options.interface.js';
+import { createCoordinator } from './scheduler-coordinator.factory.js';
 import { createStore } from './scheduler-store.factory.js';
 import { SCHEDULER_MODULE_OPTIONS } from './scheduler.module-definition.js';
 
@@ -13,16 +18,31 @@ export function createSchedulerEngine(
   moduleRef: ModuleRef,
 ): Scheduler {
   const { store, coordination, logger, admin: _admin, ...engineOptions } = options;
-  if (coordination !== undefined && coordination.type !== 'local') {
-    throw new SchedulerConfigurationError(
-      `Unknown coordination type ${JSON.stringify((coordination as { type: unknown }).type)}; this release supports { type: 'local' }.`,
-    );
-  }
+  const engineLogger = toEngineLogger(logger);
+  const coordinator = createCoordinator(coordination, store, {
+    clock: engineOptions.clock ?? systemClock,
+    ...(engineOptions.nodeId === undefined ? {} : { nodeId: engineOptions.nodeId }),
+    logger: engineLogger,
+    moduleRef,
+  });
   return new Scheduler({
     ...engineOptions,
+    ...leaseOf(coordination),
     store: createStore(store ?? { type: 'memory' }, moduleRef),
-    logger: toEngineLogger(logger),
+    ...(coordinator === undefined ? {} : { coordinator }),
+    logger: engineLogger,
   });
+}
+
+/** The coordination's lease settings, which take the place of the module's. */
+function leaseOf(
+  coordination: CoordinationOptions | undefined,
+): Pick<SchedulerOptions, 'lease' | 'renewEvery'> {
+  if (coordination?.type !== 'postgres') return {};
+  return {
+    ...(coordination.lease === undefined ? {} : { lease: coordination.lease }),
+    ...(coordination.renewEvery === undefined ? {} : { renewEvery: coordination.renewEvery }),
+  };
 }
 
 const silent: SchedulerLogger = { log() {}, warn() {}, error() {} };

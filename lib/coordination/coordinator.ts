@@ -10,6 +10,8 @@ export interface CoordinatorSignals {
   workAvailable(queue: string, dueAt: number): void;
   /** Another node asks this one to abort a task it is running. */
   cancelRequested(taskId: string): void;
+  /** Look for due work in every queue: the fallback for wake-ups that never arrived. */
+  pollAll(): void;
 }
 
 /** The cluster boundary; see the top of this file. */

@@ -109,6 +109,13 @@ export class Dispatcher implements CoordinatorSignals {
     if (this.ctx.queues.has(queue)) this.noteDue(this.ctx.queues.get(queue), dueAt);
   }
 
+  /** Every queue may hold due work (a poll, when another node's wake-up may have been missed). */
+  pollAll(): void {
+    const now = this.ctx.clock.now();
+    for (const queue of this.ctx.queues.all()) queue.noteDue(now);
+    this.schedulePump();
+  }
+
   /** Another node asks to abort a task this node may be running. */
   cancelRequested(taskId: string): void {
     this.attempts.get(taskId)?.abort('cancel');

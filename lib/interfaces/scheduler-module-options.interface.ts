@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { AdminOptions } from '../admin/admin-options.js';
+import type { Duration } from '../core/duration.js';
 import type { SchedulerOptions } from '../core/options.js';
 import type {
   ServerStoreOptions,
@@ -33,8 +34,28 @@ export interface TypeOrmConnectionStoreOptions extends SqlStoreCommonOptions {
 export type StoreOptions =
   MemoryStoreOptions | SqliteStoreOptions | ServerStoreOptions | TypeOrmConnectionStoreOptions;
 
-/** How instances of the application coordinate. More modes come with later releases. */
-export type CoordinationOptions = { type: 'local' };
+/** A single instance (the default): nothing to coordinate. */
+export interface LocalCoordinationOptions {
+  type: 'local';
+}
+
+/**
+ * Several instances sharing a PostgreSQL store: every instance may run every task,
+ * each fire is created once, idle instances are woken by LISTEN/NOTIFY, and
+ * leases are read on the database's clock.
+ */
+export interface PostgresCoordinationOptions {
+  type: 'postgres';
+  /** A running task's lease (default the module's `lease`, 30 s): how long a dead instance's tasks wait. */
+  lease?: Duration;
+  /** How often leases are renewed (default a third of the lease). */
+  renewEvery?: Duration;
+  /** How often idle instances look for work whose notification was lost (default 1 s). */
+  pollInterval?: Duration;
+}
+
+/** How instances of the application coordinate. */
+export type CoordinationOptions = LocalCoordinationOptions | PostgresCoordinationOptions;
 
 /** Options of SchedulerModule.forRoot / forRootAsync. */
 export interface SchedulerModuleOptions extends Omit<

@@ -1,0 +1,121 @@
+/**
+ * `coordination` in the module options: two applications sharing a
+ * PostgreSQL store through the PostgreSQL coordinator behave as one, over
+ * the store's own connection settings or an application's TypeORM
+ * connection; a setup that cannot coordinate fails at startup, naming why.
+ */
+import 'reflect-metadata';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import {
+  SchedulerConfigurationError,
+  SchedulerModule,
+  SchedulerService,
+  Task,
+  type TaskContext,
+  type TaskHandler,
+} from 'nestjs-scheduler';
+import { bootApp, bootFailure, closeApps } from './nest-app.js';
+import { dropTables, POSTGRES_URL, uniquePrefix } from '../utils/sql-isolation.js';
+
+afterEach(closeApps);
+
+const ran = new Set<string>();
+
+@Task({ name: 'job', queue: 'q' })
+class Job implements TaskHandler {
+  execute(_payload: unknown, ctx: TaskContext): void {
+    ran.add(ctx.taskId);
+  }
+}
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('coordination: postgres', () => {
+  it('lets an application run what another added, woken without polling', async () => {
+    const tablePrefix = uniquePrefix('nestcoord');
+    try {
+      const options = (nodeId: string) =>
+        SchedulerModule.forRoot({
+          store: { type: 'postgres', url: POSTGRES_URL, tablePrefix },
+          coordination: { type: 'postgres', pollInterval: '1m', lease: '10s' },
+          nodeId,
+          queues: { q: {} },
+          logger: false,
+        });
+      const worker = await bootApp({ imports: [options('worker')], providers: [Job] });
+      const adder = await bootApp({ imports: [options('adder')], providers: [Job] });
+      const service = adder.get(SchedulerService);
+      await service.pauseQueue('q');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const id = await service.enqueue('job', { n: 1 });
+      await until(() => ran.has(id), 2_000, 'the worker application to run the task');
+      expect(worker.get(SchedulerService).nodeId).toBe('worker');
+      const task = await worker.get(SchedulerService).getTask(id);
+      expect(task?.nodeId).toBe('worker');
+    } finally {
+      await closeApps();
+      await dropTables('postgres', tablePrefix);
+    }
+  });
+
+  it("uses the application's TypeORM connection settings", async () => {
+    const tablePrefix = uniquePrefix('nestcoordorm');
+    try {
+      const app = await bootApp({
+        imports: [
+          TypeOrmModule.forRoot({ type: 'postgres', url: POSTGRES_URL }),
+          SchedulerModule.forRoot({
+            store: { type: 'typeorm', tablePrefix },
+            coordination: { type: 'postgres' },
+            queues: { q: {} },
+            logger: false,
+          }),
+        ],
+        providers: [Job],
+      });
+      const id = await app.get(SchedulerService).enqueue('job');
+      await until(() => ran.has(id), 2_000, 'the task to run');
+    } finally {
+      await closeApps();
+      await dropTables('postgres', tablePrefix);
+    }
+  });
+
+  it.each([
+    ['a memory store', { type: 'memory' } as const, /needs the store on PostgreSQL.*"memory"/],
+    ['a SQLite store', { type: 'sqlite', database: ':memory:' } as const, /"sqlite"/],
+  ])('refuses %s at startup, naming it', async (_what, store, message) => {
+    const error = await bootFailure({
+      imports: [SchedulerModule.forRoot({ store, coordination: { type: 'postgres' } })],
+    });
+    expect(error).toBeInstanceOf(SchedulerConfigurationError);
+    expect(error.message).toMatch(message);
+  });
+
+  it('refuses an unknown coordination type and a bad poll interval', async () => {
+    const unknown = await bootFailure({
+      imports: [
+        SchedulerModule.forRoot({
+          coordination: { type: 'zookeeper' } as unknown as { type: 'local' },
+        }),
+      ],
+    });
+    expect(unknown.message).toMatch(/Unknown coordination type "zookeeper"/);
+    const badPoll = await bootFailure({
+      imports: [
+        SchedulerModule.forRoot({
+          store: { type: 'postgres', url: POSTGRES_URL },
+          coordination: { type: 'postgres', pollInterval: 'soon' },
+        }),
+      ],
+    });
+    expect(badPoll.message).toMatch(/pollInterval/);
+  });
+});
