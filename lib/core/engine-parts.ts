@@ -37,7 +37,11 @@ export function assembleEngine(ctx: EngineContext): EngineParts {
   };
   const recorder = new AttemptRecorder(ctx, throughput, {
     finished,
-    waiting: (queue, dueAt) => dispatcher.workAvailable(queue, dueAt),
+    // A retry or a task handed back at shutdown may run on any instance: tell the others too.
+    waiting: (queue, dueAt) => {
+      dispatcher.workAvailable(queue, dueAt);
+      ctx.coordinator.announceWork(queue, dueAt);
+    },
   });
   const dispatcher = new Dispatcher(ctx, {
     started: (attempt) => {

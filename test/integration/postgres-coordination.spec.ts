@@ -42,7 +42,13 @@ interface Node {
 async function startNode(
   tablePrefix: string,
   nodeId: string,
-  options: { pollIntervalMs?: number; clock?: Clock; hold?: boolean; pausedQueue?: boolean } = {},
+  options: {
+    pollIntervalMs?: number;
+    clock?: Clock;
+    hold?: boolean;
+    pausedQueue?: boolean;
+    shutdownTimeout?: number;
+  } = {},
 ): Promise<Node> {
   const logger = new RecordingLogger();
   const clock = options.clock ?? systemClock;
@@ -60,6 +66,7 @@ async function startNode(
     clock,
     logger,
     queues: { q: {} },
+    ...(options.shutdownTimeout === undefined ? {} : { shutdownTimeout: options.shutdownTimeout }),
   });
   const runs: string[] = [];
   const signals = new Map<string, AbortSignal>();
@@ -153,6 +160,22 @@ describe('PostgreSQL coordination', () => {
     // A task added now on the skewed instance is due now, not in five minutes' time.
     const id = await node.scheduler.enqueueToQueue('q', 'job');
     await until(() => node.runs.includes(id), 2_000, 'the task to run');
+  });
+
+  it('hands the tasks a stopping instance aborts to another at once, not after the lease', async () => {
+    const tablePrefix = sharedTables();
+    const stopping = await startNode(tablePrefix, 'node-stopping', {
+      hold: true,
+      shutdownTimeout: 100,
+    });
+    const id = await stopping.scheduler.enqueueToQueue('q', 'job');
+    await until(() => stopping.runs.includes(id), 2_000, 'the task to start');
+    const other = await startNode(tablePrefix, 'node-other-2');
+    await sleep(100);
+    const stoppedAt = Date.now();
+    await stopping.scheduler.stop();
+    await until(() => other.runs.includes(id), 2_000, 'the other instance to take the task');
+    expect(Date.now() - stoppedAt).toBeLessThan(1_500); // the lease is 30 s, the poll a minute
   });
 
   it('comes back after its listening connection is killed, and wakes instances again', async () => {

@@ -90,6 +90,8 @@ export class PostgresCoordinator implements Coordinator {
   }
 
   async stop(): Promise<void> {
+    // Tasks handed back by the shutdown were announced just now: tell the other instances first.
+    await this.flushWork();
     this.running = false;
     for (const timer of [this.pollTimer, this.syncTimer, this.reconnectTimer]) {
       if (timer !== null) this.options.clock.clearTimer(timer);
@@ -117,7 +119,7 @@ export class PostgresCoordinator implements Coordinator {
     if (known === undefined || dueAt < known) this.pendingWork.set(queue, dueAt);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flushWork());
+    setImmediate(() => void this.flushWork());
   }
 
   isGone(nodeId: string): boolean {
@@ -209,15 +211,17 @@ export class PostgresCoordinator implements Coordinator {
     }
   }
 
-  private flushWork(): void {
+  private async flushWork(): Promise<void> {
     this.flushScheduled = false;
     const work = [...this.pendingWork];
     this.pendingWork.clear();
-    for (const [queue, dueAt] of work) {
-      const message: WorkMessage = { n: this.nodeId, q: queue, d: dueAt };
-      // A lost announcement only delays the other instances until their next poll.
-      void this.notify(this.workChannel, message).catch(() => undefined);
-    }
+    await Promise.all(
+      work.map(([queue, dueAt]) => {
+        const message: WorkMessage = { n: this.nodeId, q: queue, d: dueAt };
+        // A lost announcement only delays the other instances until their next poll.
+        return this.notify(this.workChannel, message).catch(() => undefined);
+      }),
+    );
   }
 
   private async notify(channel: string, message: WorkMessage | CancelMessage): Promise<void> {

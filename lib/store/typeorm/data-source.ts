@@ -65,6 +65,9 @@ function dataSourceOptions(
     return {
       type: 'postgres',
       ...connection,
+      // So that pg_stat_activity (and an operator ending sessions) can tell the scheduler's
+      // connections apart; a name given in the URL, `extra` or PGAPPNAME still wins.
+      extra: { fallback_application_name: 'nestjs-scheduler', ...options.extra },
       ...definedOnly({ schema: options.schema }),
       entities: schedulerEntities({ tablePrefix, type: 'postgres' }),
       logging: false,
