@@ -12,8 +12,11 @@ import type {
 import { applicationDataSource } from './scheduler-store.factory.js';
 import { DEFAULT_TABLE_PREFIX } from './store/typeorm/sql-store-options.js';
 import { PostgresCoordinator } from './coordination/postgres/postgres-coordinator.js';
+import { RedisCoordinator } from './coordination/redis/redis-coordinator.js';
 
-const COORDINATION_TYPES = ['local', 'postgres'];
+const COORDINATION_TYPES = ['local', 'postgres', 'redis'];
+/** A fire stays claimed at least this long: longer than any instance could be late for it. */
+const MIN_FIRE_LOCK_MS = 60_000;
 
 /**
  * The coordinator the module options name, or undefined for the local one.
@@ -22,7 +25,13 @@ const COORDINATION_TYPES = ['local', 'postgres'];
 export function createCoordinator(
   coordination: CoordinationOptions | undefined,
   store: StoreOptions | undefined,
-  context: { clock: Clock; nodeId?: string; logger: CoordinatorLogger; moduleRef: ModuleRef },
+  context: {
+    clock: Clock;
+    nodeId?: string;
+    leaseMs: number;
+    logger: CoordinatorLogger;
+    moduleRef: ModuleRef;
+  },
 ): Coordinator | undefined {
   if (coordination === undefined || coordination.type === 'local') return undefined;
   if (!COORDINATION_TYPES.includes(coordination.type)) {
@@ -34,6 +43,22 @@ export function createCoordinator(
     coordination.pollInterval === undefined
       ? undefined
       : parsePositiveDuration(coordination.pollInterval, 'coordination.pollInterval');
+  if (coordination.type === 'redis') {
+    return new RedisCoordinator({
+      ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
+      ...(coordination.url === undefined ? {} : { url: coordination.url }),
+      ...(coordination.options === undefined ? {} : { options: coordination.options }),
+      ...(coordination.client === undefined ? {} : { client: coordination.client }),
+      ...(coordination.keyPrefix === undefined
+        ? {}
+        : { keyPrefix: checkKeyPrefix(coordination.keyPrefix) }),
+      sharedStore: store !== undefined && store.type !== 'memory',
+      fireLockMs: Math.max(MIN_FIRE_LOCK_MS, 2 * context.leaseMs),
+      clock: context.clock,
+      ...(context.nodeId === undefined ? {} : { nodeId: context.nodeId }),
+      logger: context.logger,
+    });
+  }
   return new PostgresCoordinator({
     connection: postgresConnection(store, context.moduleRef),
     // The channels are named after the tables, so that deployments sharing a database stay apart.
@@ -95,4 +120,13 @@ function postgresConnection(
   throw new SchedulerConfigurationError(
     `coordination { type: 'postgres' } needs the store on PostgreSQL (store: { type: 'postgres', … } or a PostgreSQL TypeORM connection), not ${JSON.stringify(store?.type ?? 'memory')}.`,
   );
+}
+
+function checkKeyPrefix(prefix: unknown): string {
+  if (typeof prefix !== 'string' || !/^[A-Za-z0-9_:.-]{1,64}$/.test(prefix)) {
+    throw new SchedulerConfigurationError(
+      `Invalid coordination.keyPrefix ${JSON.stringify(prefix)}: use 1 to 64 letters, digits, '_', ':', '.' or '-'.`,
+    );
+  }
+  return prefix;
 }

@@ -1,6 +1,7 @@
 import { Logger, type LoggerService, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { systemClock } from './core/clock.js';
+import { parsePositiveDuration } from './core/duration.js';
 import type { SchedulerOptions } from './core/options.js';
 import type { SchedulerLogger } from './core/logger.js';
 import { Scheduler } from './core/scheduler.js';
@@ -19,15 +20,17 @@ export function createSchedulerEngine(
 ): Scheduler {
   const { store, coordination, logger, admin: _admin, ...engineOptions } = options;
   const engineLogger = toEngineLogger(logger);
+  const lease = leaseOf(coordination);
   const coordinator = createCoordinator(coordination, store, {
     clock: engineOptions.clock ?? systemClock,
+    leaseMs: parsePositiveDuration(lease.lease ?? engineOptions.lease ?? '30s', 'lease'),
     ...(engineOptions.nodeId === undefined ? {} : { nodeId: engineOptions.nodeId }),
     logger: engineLogger,
     moduleRef,
   });
   return new Scheduler({
     ...engineOptions,
-    ...leaseOf(coordination),
+    ...lease,
     store: createStore(store ?? { type: 'memory' }, moduleRef),
     ...(coordinator === undefined ? {} : { coordinator }),
     logger: engineLogger,
@@ -38,7 +41,7 @@ export function createSchedulerEngine(
 function leaseOf(
   coordination: CoordinationOptions | undefined,
 ): Pick<SchedulerOptions, 'lease' | 'renewEvery'> {
-  if (coordination?.type !== 'postgres') return {};
+  if (coordination === undefined || coordination.type === 'local') return {};
   return {
     ...(coordination.lease === undefined ? {} : { lease: coordination.lease }),
     ...(coordination.renewEvery === undefined ? {} : { renewEvery: coordination.renewEvery }),

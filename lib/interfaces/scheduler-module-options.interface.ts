@@ -54,8 +54,33 @@ export interface PostgresCoordinationOptions {
   pollInterval?: Duration;
 }
 
+/**
+ * Several instances coordinated through Redis (ioredis): each cron or
+ * recurring fire runs on one instance, cancels reach the instance running
+ * the task, and time is read on Redis's clock. Meant for the memory store
+ * (no shared database), where the fire lock is the only guard; with a
+ * shared SQL store it saves work, and the store's unique fire ids remain
+ * the guarantee.
+ */
+export interface RedisCoordinationOptions {
+  type: 'redis';
+  /** `redis://host:port/db`. */
+  url?: string;
+  /** An ioredis client of the application: duplicated (never closed by the scheduler). */
+  client?: { duplicate(): unknown };
+  /** ioredis options, when neither `url` nor `client` is given. */
+  options?: Record<string, unknown>;
+  /** Prefix of every key and channel (default 'scheduler:'). */
+  keyPrefix?: string;
+  /** With a shared SQL store: how often idle instances look for work whose announcement was lost (default 1 s). */
+  pollInterval?: Duration;
+  lease?: Duration;
+  renewEvery?: Duration;
+}
+
 /** How instances of the application coordinate. */
-export type CoordinationOptions = LocalCoordinationOptions | PostgresCoordinationOptions;
+export type CoordinationOptions =
+  LocalCoordinationOptions | PostgresCoordinationOptions | RedisCoordinationOptions;
 
 /** Options of SchedulerModule.forRoot / forRootAsync. */
 export interface SchedulerModuleOptions extends Omit<

@@ -20,6 +20,8 @@ import { dropTables, POSTGRES_URL, uniquePrefix } from '../utils/sql-isolation.j
 
 afterEach(closeApps);
 
+const REDIS_URL = process.env.SCHEDULER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 const ran = new Set<string>();
 
 @Task({ name: 'job', queue: 'q' })
@@ -117,5 +119,46 @@ describe('coordination: postgres', () => {
       ],
     });
     expect(badPoll.message).toMatch(/pollInterval/);
+  });
+});
+
+describe('coordination: redis', () => {
+  it('fires a cron schedule on one application only, over memory stores', async () => {
+    const keyPrefix = `schedtest:${uniquePrefix('e2e')}:`;
+    const fired: number[] = [];
+    const apps = [];
+    for (const nodeId of ['a', 'b']) {
+      const app = await bootApp({
+        imports: [
+          SchedulerModule.forRoot({
+            coordination: { type: 'redis', url: REDIS_URL, keyPrefix },
+            nodeId,
+            queues: { q: {} },
+            logger: false,
+          }),
+        ],
+        providers: [Job],
+      });
+      const service = app.get(SchedulerService);
+      service.events$.subscribe((event) => {
+        if (event.type === 'schedule-fired') fired.push(event.task.scheduledAt.getTime());
+      });
+      await service.addCronJob('* * * * * *', 'job', null, { id: 'tick' });
+      apps.push(app);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2_300));
+    expect(fired.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(fired).size).toBe(fired.length);
+  });
+
+  it('refuses a bad key prefix, naming it', async () => {
+    const error = await bootFailure({
+      imports: [
+        SchedulerModule.forRoot({
+          coordination: { type: 'redis', url: REDIS_URL, keyPrefix: 'has space' },
+        }),
+      ],
+    });
+    expect(error.message).toMatch(/Invalid coordination.keyPrefix "has space"/);
   });
 });

@@ -1,13 +1,11 @@
 import type { Clock } from '../../core/clock.js';
 import type { Coordinator, CoordinatorSignals } from '../coordinator.js';
+import { parseMessage, isWork, type CancelMessage, type WorkMessage } from '../messages.js';
 import { generateNodeId, hostNodeGone } from '../node-id.js';
-import { createPgClient, type PgClient, type PgConnectionConfig } from './pg-listener.js';
+import type { CoordinatorLogger } from '../outage-log.js';
 
-/** What the coordinator logs: its connection's losses and returns. */
-export interface CoordinatorLogger {
-  log(message: string): void;
-  warn(message: string): void;
-}
+export type { CoordinatorLogger } from '../outage-log.js';
+import { createPgClient, type PgClient, type PgConnectionConfig } from './pg-listener.js';
 
 export interface PostgresCoordinatorOptions {
   /** How to reach the store's database (resolved when the coordinator starts). */
@@ -29,16 +27,6 @@ const CLOCK_SYNC_MS = 60_000;
 const CLOCK_SAMPLES = 3;
 const RECONNECT_FIRST_MS = 250;
 const RECONNECT_MAX_MS = 10_000;
-
-interface WorkMessage {
-  n: string;
-  q: string;
-  d: number;
-}
-interface CancelMessage {
-  n: string;
-  t: string;
-}
 
 /**
  * Several instances sharing one PostgreSQL store. The store already makes
@@ -198,15 +186,11 @@ export class PostgresCoordinator implements Coordinator {
 
   private received(channel: string, payload: string | undefined): void {
     if (payload === undefined || this.signals === null) return;
-    let message: unknown;
-    try {
-      message = JSON.parse(payload);
-    } catch {
-      return; // not ours: someone else's NOTIFY on a channel of the same name
-    }
-    if (channel === this.workChannel && isWorkMessage(message)) {
+    const message = parseMessage(payload);
+    if (message === null) return;
+    if (channel === this.workChannel && isWork(message)) {
       if (message.n !== this.nodeId) this.signals.workAvailable(message.q, message.d);
-    } else if (channel === this.cancelChannel && isCancelMessage(message)) {
+    } else if (channel === this.cancelChannel && !isWork(message)) {
       if (message.n === this.nodeId) this.signals.cancelRequested(message.t);
     }
   }
@@ -271,25 +255,4 @@ export class PostgresCoordinator implements Coordinator {
     }
     if (best !== null) this.offsetMs = best.offset;
   }
-}
-
-function isWorkMessage(value: unknown): value is WorkMessage {
-  const message = value as Partial<WorkMessage> | null;
-  return (
-    typeof message === 'object' &&
-    message !== null &&
-    typeof message.n === 'string' &&
-    typeof message.q === 'string' &&
-    typeof message.d === 'number'
-  );
-}
-
-function isCancelMessage(value: unknown): value is CancelMessage {
-  const message = value as Partial<CancelMessage> | null;
-  return (
-    typeof message === 'object' &&
-    message !== null &&
-    typeof message.n === 'string' &&
-    typeof message.t === 'string'
-  );
 }
