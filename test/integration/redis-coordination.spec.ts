@@ -166,6 +166,24 @@ describe('Redis coordination', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
+  it('carries a cancel made on one instance to the one running the task, over a shared store', async () => {
+    const prefix = keyPrefix();
+    const tablePrefix = uniquePrefix('rediscancel');
+    cleanups.push(() => dropTables('postgres', tablePrefix));
+    const store = () =>
+      createTypeOrmTaskStore({ type: 'postgres', url: POSTGRES_URL, tablePrefix });
+    const runner = await startNode(prefix, 'node-runner-2', { store: await store(), hold: true });
+    const other = await startNode(prefix, 'node-other-2', {
+      store: await store(),
+      pausedQueue: true,
+    });
+    const id = await other.scheduler.enqueueToQueue('q', 'job');
+    await until(() => runner.runs.includes(id), 3_000, 'the task to start on the runner');
+    await other.scheduler.cancelJob(id);
+    await until(() => runner.signals.get(id)?.aborted === true, 2_000, 'the signal to abort');
+    expect((await other.scheduler.getTask(id))?.status).toBe('cancelled');
+  });
+
   it('skips a fire rather than risk it twice when Redis cannot be asked, with memory stores', async () => {
     const prefix = keyPrefix();
     const node = await startNode(prefix, 'node-alone');
