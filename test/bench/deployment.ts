@@ -3,132 +3,54 @@
  * engine instances are parameters of the run (`--store`, `--instances`), so
  * that a workload is written once against a {@link Deployment} and runs
  * unchanged on memory, SQLite, PostgreSQL or MySQL (see storage.ts).
+ *
+ * Several instances (PostgreSQL only) are several processes, as in
+ * production: the main process runs the instance work is added through,
+ * and N-1 instance workers (instance-hosts.ts) run one each, all over the
+ * same tables and coordinated through the PostgreSQL coordinator.
  */
-import type { SchedulerLogger } from '../../lib/core/logger.js';
-import type { SchedulerOptions } from '../../lib/core/options.js';
 import { Scheduler } from '../../lib/core/scheduler.js';
-import type { TaskStore, TaskUpdate } from '../../lib/store/task-store.js';
-import { now } from './stats.js';
-import { countedMethods, isCounted, StoreCalls } from './store-calls.js';
+import type { HandlerKind } from './handlers.js';
+import { instanceHosts } from './instance-hosts.js';
+import { coordinatedScheduler, type InstanceReport, type WorkloadOptions } from './instance.js';
+import { CompletionCounter, observed, SilentLogger } from './observation.js';
+import { StoreCalls } from './store-calls.js';
 import { isDurable, provideStorage, type Storage, type StoreConfig } from './storage.js';
 
 export { STORE_KINDS, type StoreKind } from './storage.js';
 export type { CallCount, CallCounts, StoreCalls } from './store-calls.js';
-
-/** Counts warnings and errors without printing anything: the benchmark must stay silent. */
-export class SilentLogger implements SchedulerLogger {
-  warnings = 0;
-  errors = 0;
-  lastProblem: string | null = null;
-
-  log(): void {}
-
-  warn(message: string): void {
-    this.warnings += 1;
-    this.lastProblem = message;
-  }
-
-  error(message: string): void {
-    this.errors += 1;
-    this.lastProblem = message;
-  }
-}
-
-/**
- * Completions as the store records them: a task counts once the engine's
- * write of `completed` has been applied (for a SQL store, committed). This
- * works alike for every store and any number of instances, and unlike a
- * listener on `events$` it does not switch on the engine's event snapshots,
- * which would slow the very path being measured.
- */
-export class CompletionCounter {
-  private count = 0;
-  private waiter: { target: number; resolve(at: number): void } | null = null;
-
-  get completed(): number {
-    return this.count;
-  }
-
-  /** Called with every batch of updates a store applied. */
-  note(updates: readonly TaskUpdate[], applied: readonly boolean[]): void {
-    for (let i = 0; i < updates.length; i += 1) {
-      if (applied[i] === true && updates[i]!.set.status === 'completed') this.count += 1;
-    }
-    if (this.waiter !== null && this.count >= this.waiter.target) {
-      const { resolve } = this.waiter;
-      this.waiter = null;
-      resolve(now());
-    }
-  }
-
-  /**
-   * Resolves to the monotonic time (ms) at which the `target`-th completion
-   * was recorded; rejects after `timeoutMs` so that a lost task fails the run
-   * instead of hanging it.
-   */
-  whenCompleted(target: number, timeoutMs: number): Promise<number> {
-    if (this.count >= target) return Promise.resolve(now());
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = null;
-        reject(new Error(`only ${this.count} of ${target} tasks completed within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiter = {
-        target,
-        resolve: (at) => {
-          clearTimeout(timer);
-          resolve(at);
-        },
-      };
-    });
-  }
-}
-
-/**
- * A store whose applied updates are reported to `counter`, and whose
- * hot-path calls are counted by `calls` if given; every other call goes
- * straight through.
- */
-function observed(
-  store: TaskStore,
-  counter: CompletionCounter,
-  calls: StoreCalls | null,
-): TaskStore {
-  const updateTasks = async (updates: readonly TaskUpdate[]): Promise<boolean[]> => {
-    const applied = await store.updateTasks(updates);
-    counter.note(updates, applied);
-    return applied;
-  };
-  const counted = calls === null ? null : countedMethods(store, calls, updateTasks);
-  const bound = new Map<PropertyKey, unknown>();
-  // A Proxy rather than a class listing every method, so that methods added to TaskStore later pass through.
-  return new Proxy(store, {
-    get(target, key) {
-      if (counted !== null && isCounted(key)) return counted[key];
-      if (key === 'updateTasks') return updateTasks;
-      const value: unknown = Reflect.get(target, key, target);
-      if (typeof value !== 'function') return value;
-      let method = bound.get(key);
-      if (method === undefined) bound.set(key, (method = value.bind(target)));
-      return method;
-    },
-  });
-}
-
-/** Engine options a workload chooses; store and logger belong to the deployment. */
-export type WorkloadOptions = Omit<SchedulerOptions, 'store' | 'logger'>;
+export type { InstanceReport, WorkloadOptions } from './instance.js';
+export { CompletionCounter, SilentLogger } from './observation.js';
 
 /** The engine instances of one measurement, sharing one store. */
 export interface Deployment {
   /** The instance work is added through. */
   readonly client: Scheduler;
+  /** The instances in this process (the client first). */
   readonly instances: readonly Scheduler[];
+  /** Completions of every instance, this process's and the others'. */
   readonly completions: CompletionCounter;
-  /** The store's hot-path calls; null on the memory store (not counted). */
+  /**
+   * The store's hot-path calls; null on the memory store (not counted).
+   * Other processes' calls are added at stop().
+   */
   readonly calls: StoreCalls | null;
+  /** Other processes' warnings and errors are added at stop(). */
   readonly logger: SilentLogger;
-  /** Registers the handler on every instance (any of them may run the task). */
-  registerHandler(name: string, execute: Parameters<Scheduler['registerHandler']>[1]): void;
+  /** What each instance in another process reported when it stopped; empty before stop(). */
+  readonly reports: readonly InstanceReport[];
+  /** This process's coordinator's measured offset to the database clock, ms; null with one instance. */
+  clockOffsetMs(): number | null;
+  /**
+   * Registers the handler on every instance (any of them may run the task).
+   * Instances in other processes cannot be given a function: they register
+   * the handler of kind `remote` instead (see handlers.ts).
+   */
+  registerHandler(
+    name: string,
+    execute: Parameters<Scheduler['registerHandler']>[1],
+    remote?: HandlerKind,
+  ): void;
   start(): Promise<void>;
   /** Stops every instance and disposes of the storage. */
   stop(): Promise<void>;
@@ -136,7 +58,7 @@ export interface Deployment {
    * A restart: stops every instance (gracefully) but keeps the storage, and
    * returns new, unstarted instances over new stores on the same storage.
    * This deployment is done; the new one's stop() disposes of the storage.
-   * Durable stores only.
+   * Durable stores, one instance only.
    */
   restart(): Promise<Deployment>;
 }
@@ -151,13 +73,15 @@ export async function deploy(
   config: DeploymentConfig,
   options: WorkloadOptions,
 ): Promise<Deployment> {
-  if (config.instances !== 1) {
-    // Several instances need a shared store and a coordinator that wakes the others (issue #5).
-    throw new Error(`--instances ${config.instances}: only 1 instance is supported so far`);
+  if (config.instances === 1) return build(config, options, await provideStorage(config));
+  if (config.store !== 'postgres') {
+    // The instances wake each other through PostgreSQL's LISTEN/NOTIFY.
+    throw new Error(`--instances ${config.instances}: several instances need --store postgres`);
   }
-  return build(config, options, await provideStorage(config));
+  return buildCluster(config, options, await provideStorage(config));
 }
 
+/** One instance in this process (the store's own pace, no coordination). */
 async function build(
   config: DeploymentConfig,
   options: WorkloadOptions,
@@ -167,31 +91,89 @@ async function build(
   const completions = new CompletionCounter();
   const calls = isDurable(config.store) ? new StoreCalls() : null;
   const logger = new SilentLogger();
-  const instances = Array.from(
-    { length: config.instances },
-    () => new Scheduler({ ...options, logger, store: observed(store, completions, calls) }),
-  );
-  const stopAll = () => Promise.all(instances.map((instance) => instance.stop()));
+  const client = new Scheduler({ ...options, logger, store: observed(store, completions, calls) });
   return {
-    client: instances[0]!,
-    instances,
+    client,
+    instances: [client],
     completions,
     calls,
     logger,
+    reports: [],
+    clockOffsetMs: () => null,
     registerHandler(name, handler) {
-      for (const instance of instances) instance.registerHandler(name, handler);
+      client.registerHandler(name, handler);
     },
     async start() {
-      await Promise.all(instances.map((instance) => instance.start()));
+      await client.start();
     },
     async stop() {
-      await stopAll();
+      await client.stop();
       await storage.dispose();
     },
     async restart() {
       if (!isDurable(config.store)) throw new Error(`the ${config.store} store cannot restart`);
-      await stopAll();
+      await client.stop();
       return build(config, options, storage);
+    },
+  };
+}
+
+/** This process's instance and `config.instances - 1` in instance workers, all coordinated. */
+async function buildCluster(
+  config: DeploymentConfig,
+  options: WorkloadOptions,
+  storage: Storage,
+): Promise<Deployment> {
+  const shared = storage.shared;
+  if (shared === null) throw new Error(`the ${config.store} store cannot be shared`);
+  const completions = new CompletionCounter();
+  const calls = new StoreCalls();
+  const logger = new SilentLogger();
+  const store = observed(await storage.store(), completions, calls);
+  const { scheduler: client, coordinator } = coordinatedScheduler(store, shared, options, logger);
+  const remotes = instanceHosts(config.instances - 1).map((host) => host.instance(completions));
+  const handlers: Record<string, HandlerKind> = {};
+  const reports: InstanceReport[] = [];
+  return {
+    client,
+    instances: [client],
+    completions,
+    calls,
+    logger,
+    reports,
+    clockOffsetMs: () => coordinator.clockOffsetMs,
+    registerHandler(name, handler, remote) {
+      if (remote === undefined) {
+        throw new Error(`handler ${name}: instances in other processes need its kind`);
+      }
+      client.registerHandler(name, handler);
+      handlers[name] = remote;
+    },
+    async start() {
+      // First alone: it creates the schema and runs the migrations, which the others then find done.
+      await client.start();
+      await Promise.all(
+        remotes.map((remote) => remote.start({ store: shared, options, handlers })),
+      );
+    },
+    async stop() {
+      const stopped = await Promise.allSettled([
+        client.stop().then(() => null),
+        ...remotes.map((remote) => remote.stop()),
+      ]);
+      for (const result of stopped) {
+        if (result.status !== 'fulfilled' || result.value === null) continue;
+        reports.push(result.value);
+        logger.absorb(result.value.problems);
+        calls.absorb(result.value.calls);
+      }
+      // Also when an instance failed to stop: the storage must not outlive the run.
+      await storage.dispose();
+      const failed = stopped.find((result) => result.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    },
+    async restart() {
+      throw new Error('a deployment of several instances cannot restart');
     },
   };
 }

@@ -4,7 +4,8 @@
  * in a temporary directory of its own, PostgreSQL a schema of its own, MySQL
  * a table prefix of its own; dispose() removes it. A durable store can be
  * opened again over the same storage, as a restarted process would (W4's
- * restart recovery).
+ * restart recovery); PostgreSQL storage also from other processes, whose
+ * instances share it (`--instances`).
  *
  * The SQL stores run with the library's defaults (pool size, SQLite
  * synchronous level), except where the command line says otherwise. Their
@@ -13,7 +14,7 @@
  */
 import { MemoryTaskStore } from '../../lib/store/memory/memory-task-store.js';
 import type { TaskStore } from '../../lib/store/task-store.js';
-import type { SqlStoreOptions } from '../../lib/store/typeorm/index.js';
+import type { ServerStoreOptions, SqlStoreOptions } from '../../lib/store/typeorm/index.js';
 
 /** Stores the benchmark can run on. */
 export const STORE_KINDS = ['memory', 'sqlite', 'postgres', 'mysql'] as const;
@@ -51,6 +52,11 @@ export interface Storage {
   store(): Promise<TaskStore>;
   /** Removes the storage (once, however often called); every store over it must be closed first. */
   dispose(): Promise<void>;
+  /**
+   * How a store over the same storage is opened in another process
+   * (PostgreSQL, whose instances can coordinate); null for the others.
+   */
+  readonly shared: ServerStoreOptions | null;
 }
 
 /** Fresh, empty storage of the configured kind. */
@@ -59,12 +65,14 @@ export async function provideStorage(config: StoreConfig): Promise<Storage> {
   const isolation = await import('../utils/sql-isolation.js');
   switch (config.store) {
     case 'sqlite':
-      return sqlStorage(isolation.isolatedSqliteFile({ synchronous: config.sqliteSync }));
+      return sqlStorage(isolation.isolatedSqliteFile({ synchronous: config.sqliteSync }), null);
     // The test helpers' pool of 4 suits parallel Jest workers; the bench measures the default (10).
-    case 'postgres':
-      return sqlStorage(isolation.isolatedPostgres({ poolSize: undefined }));
+    case 'postgres': {
+      const isolated = isolation.isolatedPostgres({ poolSize: undefined });
+      return sqlStorage(isolated, isolated.options);
+    }
     case 'mysql':
-      return sqlStorage(isolation.isolatedMysql({ poolSize: undefined }));
+      return sqlStorage(isolation.isolatedMysql({ poolSize: undefined }), null);
   }
 }
 
@@ -78,10 +86,14 @@ function memoryStorage(): Storage {
       return new MemoryTaskStore();
     },
     dispose: async () => {},
+    shared: null,
   };
 }
 
-function sqlStorage(isolated: { options: SqlStoreOptions; drop(): Promise<void> }): Storage {
+function sqlStorage(
+  isolated: { options: SqlStoreOptions; drop(): Promise<void> },
+  shared: ServerStoreOptions | null,
+): Storage {
   let dropped: Promise<void> | undefined;
   return {
     store: async () => {
@@ -89,5 +101,6 @@ function sqlStorage(isolated: { options: SqlStoreOptions; drop(): Promise<void> 
       return createTypeOrmTaskStore(isolated.options);
     },
     dispose: () => (dropped ??= isolated.drop()),
+    shared,
   };
 }

@@ -53,6 +53,15 @@ export class StoreCalls {
     return result;
   }
 
+  /** Adds calls counted elsewhere (by an instance in another process). */
+  absorb(other: CallCounts): void {
+    for (const key of Object.keys(this.counts) as (keyof CallCounts)[]) {
+      this.counts[key].calls += other[key].calls;
+      this.counts[key].tasks += other[key].tasks;
+      this.counts[key].busyMs += other[key].busyMs;
+    }
+  }
+
   /** Wraps a call of `method`, counted once it settles. */
   async count<T>(
     method: keyof CallCounts,

@@ -11,6 +11,7 @@
  */
 import fastq from 'fastq';
 import { problems, type SilentLogger } from './deployment.js';
+import { noop } from './handlers.js';
 import type { Measurement } from './measurement.js';
 import { median, now, perSecond } from './stats.js';
 import { isDurable } from './storage.js';
@@ -19,7 +20,6 @@ import {
   cpuMicros,
   LABELS,
   MODES,
-  noop,
   runEngine,
   WARMUP_TASKS,
   WORKERS,
@@ -152,5 +152,6 @@ async function run(params: RunParams): Promise<WorkloadResult> {
 export const w1Burst: Workload = {
   id: 'w1',
   title: `burst of no-op tasks, ${WORKERS} workers, vs fastq (SQL stores: tasks/s)`,
+  multiInstance: true,
   run,
 };

@@ -4,6 +4,7 @@
  * throughput targets of the durable stores (w1-durable.ts).
  */
 import { deploy, type CallCounts, type SilentLogger } from './deployment.js';
+import { noop } from './handlers.js';
 import { collectGarbage, now } from './stats.js';
 import type { RunParams } from './workload.js';
 
@@ -23,14 +24,20 @@ export interface EngineRun {
   elapsedMs: number;
   /** First add until every add had resolved. */
   addMs: number;
-  /** Process CPU time (user + system) per task, µs: less sensitive than wall time to other load. */
+  /**
+   * Process CPU time (user + system) per task, µs: less sensitive than wall
+   * time to other load. This process only: with several instances, the
+   * others' CPU is not counted.
+   */
   cpuPerTaskUs: number;
-  /** The store's hot-path calls from the first add until the engine stopped; null on memory. */
+  /**
+   * The store's hot-path calls from the first add until the engine stopped
+   * (every instance's, with several); null on memory.
+   */
   calls: CallCounts | null;
+  /** With several instances, the tasks each completed (this process's first); null with one. */
+  completedPerInstance: number[] | null;
 }
-
-// Every side runs the same handler: an async function that does nothing.
-export const noop = async (): Promise<void> => {};
 
 export const cpuMicros = ({ user, system }: NodeJS.CpuUsage): number => user + system;
 
@@ -45,10 +52,10 @@ export async function runEngine(
     queueSize: tasks,
   });
   loggers.push(deployment.logger);
-  let timed: Omit<EngineRun, 'calls'>;
+  let timed: Omit<EngineRun, 'calls' | 'completedPerInstance'>;
   let calls: CallCounts | undefined;
   try {
-    deployment.registerHandler('noop', { execute: noop });
+    deployment.registerHandler('noop', { execute: noop }, 'noop');
     await deployment.start();
     const { client } = deployment;
     // The input of a bulk add is the caller's data, built before the clock starts.
@@ -73,7 +80,15 @@ export async function runEngine(
     await deployment.stop();
   }
   // Read after stop(), so that the call of the last completion write has been counted.
-  return { ...timed, calls: calls === undefined ? null : deployment.calls!.since(calls) };
+  const remote = deployment.reports.map((report) => report.completed);
+  return {
+    ...timed,
+    calls: calls === undefined ? null : deployment.calls!.since(calls),
+    completedPerInstance:
+      remote.length === 0
+        ? null
+        : [deployment.completions.completed - remote.reduce((sum, n) => sum + n, 0), ...remote],
+  };
 }
 
 /**

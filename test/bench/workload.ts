@@ -24,5 +24,7 @@ export interface Workload {
   /** Short id used by `--only` (w1, w2, …). */
   id: string;
   title: string;
+  /** Whether it runs on several instances (`--instances`); the others measure one engine. */
+  multiInstance?: boolean;
   run(params: RunParams): Promise<WorkloadResult>;
 }
