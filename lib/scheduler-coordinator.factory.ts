@@ -64,6 +64,7 @@ export function createCoordinator(
     // The channels are named after the tables, so that deployments sharing a database stay apart.
     tablePrefix:
       (store as { tablePrefix?: string } | undefined)?.tablePrefix ?? DEFAULT_TABLE_PREFIX,
+    ...(store?.type === 'postgres' && store.schema !== undefined ? { schema: store.schema } : {}),
     clock: context.clock,
     ...(context.nodeId === undefined ? {} : { nodeId: context.nodeId }),
     ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),

@@ -178,6 +178,41 @@ describe('PostgreSQL coordination', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(1_500); // the lease is 30 s, the poll a minute
   });
 
+  it('keeps deployments in different schemas apart, even under the same table prefix', async () => {
+    const tablePrefix = uniquePrefix('coordschema');
+    const heard: string[] = [];
+    const coordinator = (schema: string, nodeId: string) => {
+      const made = new PostgresCoordinator({
+        connection: async () => ({ connectionString: POSTGRES_URL }),
+        tablePrefix,
+        schema,
+        clock: systemClock,
+        nodeId,
+        pollIntervalMs: 60_000,
+        logger: new RecordingLogger(),
+      });
+      cleanups.push(() => made.stop());
+      return made;
+    };
+    const signals = (schema: string) => ({
+      workAvailable: (queue: string) => heard.push(`${schema}:${queue}`),
+      cancelRequested: () => undefined,
+      pollAll: () => undefined,
+    });
+    const [a, a2, b] = [
+      coordinator('alpha', 'node-a1'),
+      coordinator('alpha', 'node-a2'),
+      coordinator('beta', 'node-b'),
+    ];
+    await a.start(signals('alpha-1'));
+    await a2.start(signals('alpha-2'));
+    await b.start(signals('beta'));
+    a.announceWork('q', Date.now());
+    await until(() => heard.includes('alpha-2:q'), 2_000, 'the same schema to hear it');
+    await sleep(100);
+    expect(heard).toEqual(['alpha-2:q']);
+  });
+
   it('comes back after its listening connection is killed, and wakes instances again', async () => {
     const tablePrefix = sharedTables();
     const idle = await startNode(tablePrefix, 'node-idle-2');

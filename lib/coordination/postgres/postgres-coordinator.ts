@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import type { Coordinator, CoordinatorSignals } from '../coordinator.js';
 import { parseMessage, isWork, type CancelMessage, type WorkMessage } from '../messages.js';
@@ -12,6 +13,8 @@ export interface PostgresCoordinatorOptions {
   connection: () => Promise<PgConnectionConfig>;
   /** The store's table prefix: it names the notification channels, so that deployments sharing a database stay apart. */
   tablePrefix: string;
+  /** The store's schema, when it has one of its own: it names the channels too. */
+  schema?: string;
   /** The engine's clock, corrected here to the database's. */
   clock: Clock;
   nodeId?: string;
@@ -63,7 +66,13 @@ export class PostgresCoordinator implements Coordinator {
   constructor(private readonly options: PostgresCoordinatorOptions) {
     this.nodeId = options.nodeId ?? generateNodeId();
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
-    const prefix = options.tablePrefix.toLowerCase();
+    // Channels are database-wide, tables are per schema: the schema's name goes into the channel's,
+    // hashed, so that a long one still fits PostgreSQL's 63-byte limit on names.
+    const schema =
+      options.schema === undefined
+        ? ''
+        : `${createHash('sha256').update(options.schema).digest('hex').slice(0, 8)}_`;
+    const prefix = `${options.tablePrefix}${schema}`.toLowerCase();
     this.workChannel = `${prefix}work`;
     this.cancelChannel = `${prefix}cancel`;
   }
