@@ -18,6 +18,11 @@ export interface CoordinatorSignals {
 export interface Coordinator {
   /** This instance's id, recorded on the tasks it runs. */
   readonly nodeId: string;
+  /**
+   * Whether other instances share this instance's store, and so may run the
+   * tasks it created or hold leases it must watch. Default false.
+   */
+  readonly shared?: boolean;
   start(signals: CoordinatorSignals): Promise<void>;
   stop(): Promise<void>;
   /**

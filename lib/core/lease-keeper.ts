@@ -24,7 +24,8 @@ const PAGE = 1_000;
  * they never started, so they wait again without an attempt counted, as
  * soon as the store answers rather than when their lease runs out. The
  * keeper only wakes while there is a lease to renew, one to watch or such a
- * claim to clear up, so an idle engine stays idle.
+ * claim to clear up, so an idle engine stays idle; when other instances
+ * share the store it always watches, since any of them may die at any time.
  */
 export class LeaseKeeper {
   private readonly entry = new TimelineEntry(() => void this.tick());
@@ -80,7 +81,9 @@ export class LeaseKeeper {
 
   private arm(): void {
     if (!this.active || this.entry.armed) return;
-    if (this.dispatcher.runningCount === 0 && this.watched === 0 && !this.strays) return;
+    // With a shared store another instance may die at any time: its leases are always watched.
+    const shared = this.ctx.coordinator.shared === true;
+    if (!shared && this.dispatcher.runningCount === 0 && this.watched === 0 && !this.strays) return;
     this.ctx.timeline.schedule(this.entry, this.ctx.clock.now() + this.ctx.options.renewEveryMs);
   }
 
@@ -157,7 +160,7 @@ export class LeaseKeeper {
 
   /** Recovers running tasks whose lease ran out, and counts the ones still to watch. */
   private async recoverExpired(): Promise<void> {
-    if (this.watched === 0) return;
+    if (this.watched === 0 && this.ctx.coordinator.shared !== true) return;
     const expired = await this.ctx.store.findExpiredLeases(this.ctx.clock.now(), PAGE);
     for (const record of expired) {
       // A late renewal of one of our own attempts is not a death: the next renewal fixes it.

@@ -15,6 +15,8 @@ export interface LiveSchedule {
   loaded: boolean;
   /** Fires being created (not manual triggers): a pause or removal waits for them to be reported. */
   creating: Set<Promise<unknown>>;
+  /** Runs (task ids) this node is creating right now: not yet in the store. */
+  inserting: Set<string>;
   /** Removed from this node: fires still being created are dropped. */
   removed: boolean;
 }

@@ -180,6 +180,7 @@ export class ScheduleRunner {
       deferred: previous?.deferred ?? [],
       loaded,
       creating: previous?.creating ?? new Set(),
+      inserting: previous?.inserting ?? new Set(),
       removed: false,
     };
     this.live.set(record.id, schedule);

@@ -8,7 +8,7 @@ import type { ScheduleFactory } from './schedule-factory.js';
 import { fireId } from './schedule-times.js';
 import type { FireInsert, TaskAdder } from './task-adder.js';
 import { toScheduleInfo, toTaskInfo } from './task-info.js';
-import type { ScheduleRecord, TaskRecord } from './types.js';
+import { FINISHED_STATUSES, type ScheduleRecord, type TaskRecord } from './types.js';
 
 /**
  * Turns a schedule's fires into tasks: the overlap policy (skip, allow, or
@@ -53,6 +53,41 @@ export class ScheduleRuns {
    * catch-up are a batch and all go (or all wait, or all are skipped) together.
    */
   fire(schedule: LiveSchedule, fires: number[]): void {
+    const { record } = schedule;
+    if (schedule.active.size > 0 && record.overlap !== 'allow' && this.ctx.coordinator.shared) {
+      // Another instance may have run (and finished) what this one created: ask the store first.
+      void this.forgetFinishedElsewhere(schedule).then(
+        () => {
+          // Fires held back by overlap 'queue' go first, in order, once nothing is unfinished.
+          this.releaseDeferred(schedule);
+          this.applyOverlap(schedule, fires);
+        },
+        (error: unknown) => {
+          this.ctx.logger.error(
+            `schedule ${record.id}: reading its unfinished runs failed (${errorMessage(error)}); the fire follows what this instance knows`,
+          );
+          this.applyOverlap(schedule, fires);
+        },
+      );
+      return;
+    }
+    this.applyOverlap(schedule, fires);
+  }
+
+  /**
+   * Forgets the runs of `schedule` that finished on another instance (or
+   * left the store with retention): only the instance that records a run's
+   * end hears of it, and the overlap policy must not wait for it forever.
+   */
+  private async forgetFinishedElsewhere(schedule: LiveSchedule): Promise<void> {
+    for (const id of [...schedule.active]) {
+      if (schedule.inserting.has(id)) continue;
+      const stored = await this.ctx.store.getTask(id);
+      if (stored === null || FINISHED_STATUSES.includes(stored.status)) schedule.active.delete(id);
+    }
+  }
+
+  private applyOverlap(schedule: LiveSchedule, fires: number[]): void {
     const { record } = schedule;
     if (schedule.active.size === 0 || record.overlap === 'allow') {
       for (const fireAt of fires) this.startRun(schedule, fireAt);
@@ -102,6 +137,7 @@ export class ScheduleRuns {
     const { record } = schedule;
     // Counted as running from here, so that a fire arriving meanwhile sees the overlap.
     schedule.active.add(id);
+    schedule.inserting.add(id);
     try {
       const ours = manual || (await this.ctx.coordinator.claimFire(record.id, fireAt));
       // Paused or removed while the fire was being claimed: it is not created.
@@ -115,6 +151,8 @@ export class ScheduleRuns {
     } catch (error) {
       this.dropRun(schedule, id, 'failed', manual);
       throw error;
+    } finally {
+      schedule.inserting.delete(id);
     }
   }
 

@@ -11,6 +11,7 @@ import { StoreUnavailableError } from '../../lib/core/errors.js';
 import { Scheduler } from '../../lib/core/scheduler.js';
 import { createTypeOrmTaskStore } from '../../lib/store/typeorm/index.js';
 import { RecordingLogger } from '../utils/scheduler-harness.js';
+import { localTcpPorts } from '../utils/local-ports.js';
 import { closedPort, TcpProxy } from '../utils/tcp-proxy.js';
 import { dropTables, uniquePrefix } from '../utils/sql-isolation.js';
 
@@ -114,10 +115,13 @@ describe('PostgreSQL going away mid-run', () => {
 
     const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
     await admin.connect();
-    await admin.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'nestjs-scheduler' AND pid <> pg_backend_pid()",
+    // This process's scheduler sessions only: other tests may be using the server meanwhile.
+    const { rows: ended } = await admin.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'nestjs-scheduler' AND pid <> pg_backend_pid() AND client_port = ANY($1::int[])",
+      [localTcpPorts([process.pid])],
     );
     await admin.end();
+    expect(ended.length).toBeGreaterThan(0);
 
     // The first call on a dead connection may fail; the scheduler's next ones reconnect.
     let added = false;

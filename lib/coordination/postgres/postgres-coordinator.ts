@@ -47,6 +47,7 @@ const RECONNECT_MAX_MS = 10_000;
  */
 export class PostgresCoordinator implements Coordinator {
   readonly nodeId: string;
+  readonly shared = true;
   private offsetMs = 0;
   private client: PgClient | null = null;
   private signals: CoordinatorSignals | null = null;

@@ -47,6 +47,7 @@ const CLOCK_SAMPLES = 3;
  */
 export class RedisCoordinator implements Coordinator {
   readonly nodeId: string;
+  readonly shared: boolean;
   private readonly prefix: string;
   private commands: RedisClient | null = null;
   private subscriber: RedisClient | null = null;
@@ -59,6 +60,7 @@ export class RedisCoordinator implements Coordinator {
 
   constructor(private readonly options: RedisCoordinatorOptions) {
     this.nodeId = options.nodeId ?? generateNodeId();
+    this.shared = options.sharedStore;
     this.prefix = options.keyPrefix ?? DEFAULT_PREFIX;
     this.outage = new OutageLog('Redis (coordination)', options.logger, () => options.clock.now());
   }
