@@ -17,6 +17,7 @@ import {
 } from 'nestjs-scheduler';
 import { bootApp, bootFailure, closeApps } from './nest-app.js';
 import { dropTables, POSTGRES_URL, uniquePrefix } from '../utils/sql-isolation.js';
+import { until } from '../utils/wait.js';
 
 afterEach(closeApps);
 
@@ -28,14 +29,6 @@ const ran = new Set<string>();
 class Job implements TaskHandler {
   execute(_payload: unknown, ctx: TaskContext): void {
     ran.add(ctx.taskId);
-  }
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 

@@ -14,25 +14,12 @@ import { RecordingLogger } from '../utils/scheduler-harness.js';
 import { localTcpPorts } from '../utils/local-ports.js';
 import { closedPort, TcpProxy } from '../utils/tcp-proxy.js';
 import { dropTables, uniquePrefix } from '../utils/sql-isolation.js';
+import { sleep, until } from '../utils/wait.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('PostgreSQL going away mid-run', () => {
   it('reports the outage, retries, and completes every acknowledged task once it is back', async () => {

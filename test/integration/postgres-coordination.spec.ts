@@ -14,21 +14,12 @@ import { Scheduler } from '../../lib/core/scheduler.js';
 import { createTypeOrmTaskStore } from '../../lib/store/typeorm/index.js';
 import { RecordingLogger } from '../utils/scheduler-harness.js';
 import { dropTables, POSTGRES_URL, uniquePrefix } from '../utils/sql-isolation.js';
+import { sleep, until } from '../utils/wait.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 interface Node {
   scheduler: Scheduler;
