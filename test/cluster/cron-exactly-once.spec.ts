@@ -1,10 +1,13 @@
 /**
- * A cron schedule firing every second, declared by three instances sharing
- * PostgreSQL, for a minute: 60 fires (± 1 for where the window falls), each
- * fire time run once across the instances; the lateness of the fires is
- * printed.
+ * A cron schedule firing every second, declared by three instances, for a
+ * minute, in each coordination mode: a shared PostgreSQL store with the
+ * PostgreSQL coordinator; the same store with Redis coordination; and
+ * memory stores with Redis coordination, where the Redis fire lock is the
+ * only guard. 60 fires (± 1 for where the window falls), each fire time run
+ * once across the instances; the lateness of the fires is printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import { EVERY_SECOND } from './app/settings.js';
 import { buildClusterApp, Cluster, coordinationUnderTest } from './support/cluster.js';
 import { LEASE, RENEW, report, runSpace, sleep } from './support/cluster-run.js';
@@ -16,18 +19,35 @@ const WINDOW_MS = 60_000;
 
 beforeAll(() => buildClusterApp(), 120_000);
 
-describe("cron '* * * * * *' on 3 instances for 60 s", () => {
+const REDIS_URL = process.env.SCHEDULER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redis = () => ({ type: 'redis', url: REDIS_URL, keyPrefix: `schedtest:${randomUUID()}:` });
+
+interface Mode {
+  name: string;
+  /** Whether the instances share the PostgreSQL store (else each has a memory store). */
+  shared: boolean;
+  coordination: () => object | undefined;
+}
+
+const MODES: Mode[] = [
+  { name: 'PostgreSQL', shared: true, coordination: coordinationUnderTest },
+  { name: 'PostgreSQL + Redis', shared: true, coordination: redis },
+  { name: 'memory + Redis', shared: false, coordination: redis },
+];
+
+describe.each(MODES)("cron '* * * * * *' on 3 instances for 60 s: $name", (mode) => {
   const space = runSpace('cron');
   const cluster = new Cluster();
   const log = new LogReader(space.log);
   let findings: CronFindings;
 
   beforeAll(async () => {
+    const coordination = mode.coordination();
     for (let i = 0; i < INSTANCES; i += 1) {
       cluster.start({
         log: space.log,
-        store: space.store,
-        coordination: coordinationUnderTest(),
+        store: mode.shared ? space.store : { type: 'memory' },
+        coordination,
         lease: LEASE,
         renewEvery: RENEW,
         cron: true,
@@ -50,9 +70,9 @@ describe("cron '* * * * * *' on 3 instances for 60 s", () => {
       log.events,
       EVERY_SECOND,
       { from, to },
-      await space.tasks(`${EVERY_SECOND}@`),
+      mode.shared ? await space.tasks(`${EVERY_SECOND}@`) : null,
     );
-    report('cron exactly once (PostgreSQL, 3 instances, 60 s)', {
+    report(`cron exactly once (${mode.name}, 3 instances, 60 s)`, {
       'fire times run': `${findings.fires} (expected 60 ± 1)`,
       'fires per instance': findings.perInstance.join(', '),
       'fires run by another instance than their creator': `${findings.runElsewhere}`,
