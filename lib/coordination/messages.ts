@@ -1,3 +1,5 @@
+import type { CoordinatorSignals } from './coordinator.js';
+
 /** What instances tell each other, over NOTIFY or pub/sub, as JSON. */
 
 /** New work in `q`, due at `d`, added by node `n` (which ignores its own message). */
@@ -31,5 +33,26 @@ export function parseMessage(payload: string): WorkMessage | CancelMessage | nul
   return null;
 }
 
-export const isWork = (message: WorkMessage | CancelMessage): message is WorkMessage =>
-  'q' in message;
+const isWork = (message: WorkMessage | CancelMessage): message is WorkMessage => 'q' in message;
+
+/**
+ * Hands a message received on `channel` to this node's engine: another
+ * node's work announcement, or a cancel addressed to this node. Anything
+ * else (its own announcements, others' cancels, foreign payloads) is dropped.
+ */
+export function deliverMessage(
+  channel: string,
+  payload: string,
+  workChannel: string,
+  cancelChannel: string,
+  nodeId: string,
+  signals: CoordinatorSignals,
+): void {
+  const message = parseMessage(payload);
+  if (message === null) return;
+  if (channel === workChannel && isWork(message)) {
+    if (message.n !== nodeId) signals.workAvailable(message.q, message.d);
+  } else if (channel === cancelChannel && !isWork(message)) {
+    if (message.n === nodeId) signals.cancelRequested(message.t);
+  }
+}

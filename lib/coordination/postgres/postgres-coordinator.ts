@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
+import { measureClockOffset } from '../clock-offset.js';
 import type { Coordinator, CoordinatorSignals } from '../coordinator.js';
-import { parseMessage, isWork, type CancelMessage, type WorkMessage } from '../messages.js';
+import { deliverMessage, type CancelMessage, type WorkMessage } from '../messages.js';
 import { generateNodeId, hostNodeGone } from '../node-id.js';
 import type { CoordinatorLogger } from '../outage-log.js';
 
@@ -27,7 +28,6 @@ export interface PostgresCoordinatorOptions {
 
 /** How often the offset to the database clock is measured again. */
 const CLOCK_SYNC_MS = 60_000;
-const CLOCK_SAMPLES = 3;
 const RECONNECT_FIRST_MS = 250;
 const RECONNECT_MAX_MS = 10_000;
 
@@ -196,13 +196,14 @@ export class PostgresCoordinator implements Coordinator {
 
   private received(channel: string, payload: string | undefined): void {
     if (payload === undefined || this.signals === null) return;
-    const message = parseMessage(payload);
-    if (message === null) return;
-    if (channel === this.workChannel && isWork(message)) {
-      if (message.n !== this.nodeId) this.signals.workAvailable(message.q, message.d);
-    } else if (channel === this.cancelChannel && !isWork(message)) {
-      if (message.n === this.nodeId) this.signals.cancelRequested(message.t);
-    }
+    deliverMessage(
+      channel,
+      payload,
+      this.workChannel,
+      this.cancelChannel,
+      this.nodeId,
+      this.signals,
+    );
   }
 
   private async flushWork(): Promise<void> {
@@ -241,28 +242,19 @@ export class PostgresCoordinator implements Coordinator {
     }, CLOCK_SYNC_MS);
   }
 
-  /**
-   * Measures the database clock against this instance's: of a few round
-   * trips, the shortest gives the tightest bound (the server read its clock
-   * somewhere within it, taken as the middle).
-   */
+  /** Measures the database clock against this instance's. */
   private async syncClock(): Promise<void> {
     const client = this.client;
     if (client === null) return;
-    let best: { rtt: number; offset: number } | null = null;
-    for (let sample = 0; sample < CLOCK_SAMPLES; sample += 1) {
-      const sent = this.options.clock.now();
-      const { rows } = await client.query(
-        'SELECT (extract(epoch from clock_timestamp()) * 1000)::float8 AS now',
-      );
-      const received = this.options.clock.now();
-      const serverNow = Number(rows[0]?.now);
-      if (!Number.isFinite(serverNow)) continue;
-      const rtt = received - sent;
-      if (best === null || rtt < best.rtt) {
-        best = { rtt, offset: Math.round(serverNow - (sent + received) / 2) };
-      }
-    }
-    if (best !== null) this.offsetMs = best.offset;
+    const offset = await measureClockOffset(
+      () => this.options.clock.now(),
+      async () => {
+        const { rows } = await client.query(
+          'SELECT (extract(epoch from clock_timestamp()) * 1000)::float8 AS now',
+        );
+        return Number(rows[0]?.now);
+      },
+    );
+    if (offset !== null) this.offsetMs = offset;
   }
 }

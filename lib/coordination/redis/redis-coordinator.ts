@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.js';
+import { measureClockOffset } from '../clock-offset.js';
 import type { Coordinator, CoordinatorSignals } from '../coordinator.js';
-import { parseMessage, isWork, type CancelMessage, type WorkMessage } from '../messages.js';
+import { deliverMessage, type CancelMessage, type WorkMessage } from '../messages.js';
 import { generateNodeId, hostNodeGone } from '../node-id.js';
 import { OutageLog, type CoordinatorLogger } from '../outage-log.js';
 import {
@@ -35,7 +36,6 @@ export interface RedisCoordinatorOptions {
 
 const DEFAULT_PREFIX = 'scheduler:';
 const CLOCK_SYNC_MS = 60_000;
-const CLOCK_SAMPLES = 3;
 
 /**
  * Instances coordinated through Redis. Each cron or recurring fire is
@@ -170,13 +170,8 @@ export class RedisCoordinator implements Coordinator {
 
   private received(channel: string, payload: string): void {
     if (this.signals === null) return;
-    const message = parseMessage(payload);
-    if (message === null) return;
-    if (channel === this.channel('work') && isWork(message)) {
-      if (message.n !== this.nodeId) this.signals.workAvailable(message.q, message.d);
-    } else if (channel === this.channel('cancel') && !isWork(message)) {
-      if (message.n === this.nodeId) this.signals.cancelRequested(message.t);
-    }
+    const [work, cancel] = [this.channel('work'), this.channel('cancel')];
+    deliverMessage(channel, payload, work, cancel, this.nodeId, this.signals);
   }
 
   private schedulePoll(): void {
@@ -196,22 +191,18 @@ export class RedisCoordinator implements Coordinator {
     }, CLOCK_SYNC_MS);
   }
 
-  /** Of a few `TIME` round trips, the shortest bounds Redis's clock the tightest (read at its middle). */
+  /** Measures Redis's clock (`TIME`) against this instance's. */
   private async syncClock(): Promise<void> {
     const commands = this.commands;
     if (commands === null) return;
-    let best: { rtt: number; offset: number } | null = null;
-    for (let sample = 0; sample < CLOCK_SAMPLES; sample += 1) {
-      const sent = this.options.clock.now();
-      const [seconds, micros] = await commands.time();
-      const received = this.options.clock.now();
-      const serverNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-      const rtt = received - sent;
-      if (best === null || rtt < best.rtt) {
-        best = { rtt, offset: Math.round(serverNow - (sent + received) / 2) };
-      }
-    }
-    if (best !== null) this.offsetMs = best.offset;
+    const offset = await measureClockOffset(
+      () => this.options.clock.now(),
+      async () => {
+        const [seconds, micros] = await commands.time();
+        return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      },
+    );
+    if (offset !== null) this.offsetMs = offset;
   }
 }
 
