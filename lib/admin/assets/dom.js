@@ -67,6 +67,36 @@ export function safeStatus(status) {
   return STATUSES.includes(status) ? status : 'unknown';
 }
 
-export function placeRow(tbody, tr, index) {
+/**
+ * Makes `tbody` show one row per item, in order, reusing the rows kept in
+ * `rows` (key → row with a `tr`) so that a refresh does not rebuild the
+ * table: a new key gets `create(key)`, every row gets `update(row, item)`,
+ * and rows whose key is no longer listed are removed. `placed(row, item,
+ * created)` runs once each row is in place.
+ */
+export function syncRows(tbody, rows, items, keyOf, { create, update, placed }) {
+  const seen = new Set();
+  items.forEach((item, index) => {
+    const key = keyOf(item);
+    seen.add(key);
+    let row = rows.get(key);
+    const created = !row;
+    if (created) {
+      row = create(key);
+      rows.set(key, row);
+    }
+    update(row, item);
+    placeRow(tbody, row.tr, index);
+    placed?.(row, item, created);
+  });
+  for (const [key, row] of rows) {
+    if (!seen.has(key)) {
+      row.tr.remove();
+      rows.delete(key);
+    }
+  }
+}
+
+function placeRow(tbody, tr, index) {
   if (tbody.children[index] !== tr) tbody.insertBefore(tr, tbody.children[index] ?? null);
 }

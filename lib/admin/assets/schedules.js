@@ -1,6 +1,6 @@
 import { api, enc } from './api.js';
 import { REFRESH_MS } from './constants.js';
-import { button, h, placeRow, setText } from './dom.js';
+import { button, h, setText, syncRows } from './dom.js';
 import { els } from './elements.js';
 import { rememberName } from './filter-options.js';
 import { fmtDateTime, fmtInterval, timeCell } from './format.js';
@@ -17,24 +17,11 @@ async function loadSchedules() {
 }
 
 function renderSchedules(list) {
-  const seen = new Set();
-  list.forEach((schedule, index) => {
-    seen.add(schedule.id);
-    let row = state.scheduleRows.get(schedule.id);
-    if (!row) {
-      row = createScheduleRow(schedule.id);
-      state.scheduleRows.set(schedule.id, row);
-    }
-    updateScheduleRow(row, schedule);
-    placeRow(els.schedulesBody, row.tr, index);
-    rememberName(schedule.taskName);
+  syncRows(els.schedulesBody, state.scheduleRows, list, (schedule) => schedule.id, {
+    create: createScheduleRow,
+    update: updateScheduleRow,
+    placed: (_row, schedule) => rememberName(schedule.taskName),
   });
-  for (const [id, row] of state.scheduleRows) {
-    if (!seen.has(id)) {
-      row.tr.remove();
-      state.scheduleRows.delete(id);
-    }
-  }
   els.schedulesEmpty.hidden = list.length > 0;
   const paused = list.filter((schedule) => schedule.paused).length;
   setText(

@@ -1,6 +1,6 @@
 import { api, enc } from './api.js';
 import { REFRESH_MS, STATUSES } from './constants.js';
-import { button, h, placeRow, setText } from './dom.js';
+import { button, h, setText, syncRows } from './dom.js';
 import { els } from './elements.js';
 import { rememberQueue } from './filter-options.js';
 import { decimalFormat, fmtDuration, fmtInt, fmtShortDuration } from './format.js';
@@ -47,24 +47,11 @@ export function renderUptime() {
 
 function renderQueues(queues) {
   state.queues = queues;
-  const seen = new Set();
-  queues.forEach((queue, index) => {
-    seen.add(queue.name);
-    let row = state.queueRows.get(queue.name);
-    if (!row) {
-      row = createQueueRow(queue.name);
-      state.queueRows.set(queue.name, row);
-    }
-    updateQueueRow(row, queue);
-    placeRow(els.queuesBody, row.tr, index);
-    rememberQueue(queue.name);
+  syncRows(els.queuesBody, state.queueRows, queues, (queue) => queue.name, {
+    create: createQueueRow,
+    update: updateQueueRow,
+    placed: (_row, queue) => rememberQueue(queue.name),
   });
-  for (const [name, row] of state.queueRows) {
-    if (!seen.has(name)) {
-      row.tr.remove();
-      state.queueRows.delete(name);
-    }
-  }
   const paused = queues.filter((queue) => queue.paused).length;
   setText(
     els.queuesNote,

@@ -1,6 +1,6 @@
 import { api } from './api.js';
 import { CANCELLABLE, PAGE_SIZE, REFRESH_MS, RETRYABLE } from './constants.js';
-import { button, h, pill, placeRow, setText } from './dom.js';
+import { button, h, pill, setText, syncRows } from './dom.js';
 import { els } from './elements.js';
 import { rememberName, rememberQueue } from './filter-options.js';
 import { fmtDuration, fmtInt, timeCell } from './format.js';
@@ -76,25 +76,13 @@ function renderTasks(tasks, total) {
   const animate = listLoaded;
   listLoaded = true;
   state.total = total;
-  const seen = new Set();
-  tasks.forEach((task, index) => {
-    seen.add(task.id);
-    let row = state.rows.get(task.id);
-    const fresh = !row;
-    if (!row) {
-      row = createTaskRow(task.id);
-      state.rows.set(task.id, row);
-    }
-    updateTaskRow(row, task);
-    placeRow(els.tasksBody, row.tr, index);
-    if (fresh && animate && state.offset === 0) flashRow(row.tr);
+  syncRows(els.tasksBody, state.rows, tasks, (task) => task.id, {
+    create: createTaskRow,
+    update: updateTaskRow,
+    placed: (row, _task, created) => {
+      if (created && animate && state.offset === 0) flashRow(row.tr);
+    },
   });
-  for (const [id, row] of state.rows) {
-    if (!seen.has(id)) {
-      row.tr.remove();
-      state.rows.delete(id);
-    }
-  }
   renderPager();
 }
 
